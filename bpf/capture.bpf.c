@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Capture of failed bind/listen/connect calls, with the endpoint the caller
+ * asked for. Every hook tier lives here; the loader turns autoload off for
+ * all programs but the tier under trial (DESIGN.md "Hook tiers"). */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "bindtrace/abi.h"
+#include "filters.bpf.h"
+#include "socket.bpf.h"
+#include "syscall_regs.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define BT_EADDRINUSE 98
+#define BT_EADDRNOTAVAIL 99
+#define BT_EBADF 9
+#define BT_ENOTSOCK 88
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 * 1024 * 1024); /* resized by the loader */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bt_counters);
+} counters SEC(".maps");
+
+/* Arguments a kprobe stashes for its kretprobe, keyed by pid_tgid. */
+struct bt_kprobe_args {
+	struct socket *sock;
+	const void *uaddr;
+	__s64 addr_len;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct bt_kprobe_args);
+} kprobe_args SEC(".maps");
+
+static __always_inline struct bt_counters *bt_counters(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+/* Which results are worth an event: every failed bind and listen, connect
+ * only when the local side is the problem, successful binds with --all. */
+static __always_inline bool bt_result_wanted(int op, long ret)
+{
+	if (op == BT_OP_CONNECT)
+		return ret == -BT_EADDRINUSE || ret == -BT_EADDRNOTAVAIL;
+	if (op == BT_OP_BIND && ret == 0)
+		return cfg_all_binds;
+	return ret < 0;
+}
+
+/* The common path of every tier. sock may be NULL (not found); uaddr points to
+ * user memory for the syscall tiers and to the kernel copy for the others. */
+static __always_inline int bt_emit(int op, long ret, struct socket *sock, const void *uaddr,
+				   long addr_len, bool user_mem, __u16 tier)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	struct bt_counters *cnt;
+	struct bt_sock_info si = {};
+	__u16 family = 0, port_be = 0;
+	int err = ret < 0 ? (int)-ret : 0;
+
+	if (!bt_result_wanted(op, ret) || tgid == cfg_self_tgid)
+		return 0;
+	cnt = bt_counters();
+	if (!cnt)
+		return 0;
+	__sync_fetch_and_add(&cnt->seen, 1);
+
+	if (sock)
+		bt_read_sock(sock, &si);
+
+	/* The requested family and port: the first four bytes of any sockaddr. */
+	if (op != BT_OP_LISTEN && uaddr && addr_len >= 2) {
+		__u16 head[2] = {};
+		long n = addr_len >= 4 ? 4 : 2;
+		if (user_mem)
+			bpf_probe_read_user(head, n, uaddr);
+		else
+			bpf_probe_read_kernel(head, n, uaddr);
+		family = head[0];
+		port_be = head[1];
+	} else if (op == BT_OP_LISTEN) {
+		family = si.family;
+		port_be = bpf_htons(si.local_port);
+	}
+
+	bool has_port = family == BT_AF_INET || family == BT_AF_INET6;
+	if (!bt_task_wanted(tgid) || !bt_errno_wanted(err) ||
+	    !bt_port_wanted(has_port, bpf_ntohs(port_be)) || !bt_netns_wanted(si.netns)) {
+		__sync_fetch_and_add(&cnt->filtered, 1);
+		return 0;
+	}
+
+	struct bt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&cnt->dropped, 1);
+		return 0;
+	}
+
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	e->ts_ns = bpf_ktime_get_boot_ns();
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->sock_cookie = si.cookie;
+	e->pid = tgid;
+	e->tid = (__u32)pid_tgid;
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->netns = si.netns;
+	e->err = err;
+	e->op = op;
+	e->tier = tier;
+	e->sock_family = si.family;
+	e->sock_type = si.type;
+	e->sock_protocol = si.protocol;
+	e->sock_flags = si.flags;
+	e->pad0 = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	__builtin_memset(e->addr, 0, sizeof(e->addr));
+
+	if (op == BT_OP_LISTEN) {
+		e->addr_len = sock ? bt_sockaddr_from_sock(sock, e->addr) : 0;
+	} else {
+		long n = addr_len;
+		if (n < 0)
+			n = 0;
+		if (n > BT_ADDR_MAX)
+			n = BT_ADDR_MAX;
+		e->addr_len = addr_len < 0 ? 0 : (__u32)addr_len;
+		if (uaddr && n > 0) {
+			if (user_mem)
+				bpf_probe_read_user(e->addr, n & (BT_ADDR_MAX * 2 - 1), uaddr);
+			else
+				bpf_probe_read_kernel(e->addr, n & (BT_ADDR_MAX * 2 - 1), uaddr);
+		}
+	}
+
+	e->args_len = 0;
+	e->pad1 = 0;
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	if (mm) {
+		unsigned long start = BPF_CORE_READ(mm, arg_start);
+		unsigned long end = BPF_CORE_READ(mm, arg_end);
+		__u32 total = end > start ? (__u32)(end - start) : 0;
+		long rc = 0;
+		/* A constant size, or a masked one: the verifier needs a provable bound. */
+		if (total >= BT_ARGS_MAX)
+			rc = bpf_probe_read_user(e->args, BT_ARGS_MAX, (const void *)start);
+		else if (total > 0) {
+			__u64 size = total;
+			barrier_var(size); /* keep clang from dropping the mask below */
+			size &= BT_ARGS_MAX - 1;
+			rc = bpf_probe_read_user(e->args, size, (const void *)start);
+		}
+		e->args_len = rc ? 0 : total;
+	}
+
+	bpf_ringbuf_submit(e, cfg_no_wakeup ? BPF_RB_NO_WAKEUP : 0);
+	__sync_fetch_and_add(&cnt->emitted, 1);
+	return 0;
+}
+
+/* ---- tier 1: fexit on the protocol handlers (sees io_uring and in-kernel callers) ---- */
+
+SEC("fexit/inet_bind")
+int BPF_PROG(fexit_inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
+{
+	return bt_emit(BT_OP_BIND, ret, sock, uaddr, addr_len, false, BT_TIER_FENTRY);
+}
+
+SEC("fexit/inet6_bind")
+int BPF_PROG(fexit_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
+{
+	return bt_emit(BT_OP_BIND, ret, sock, uaddr, addr_len, false, BT_TIER_FENTRY);
+}
+
+SEC("fexit/unix_bind")
+int BPF_PROG(fexit_unix_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
+{
+	return bt_emit(BT_OP_BIND, ret, sock, uaddr, addr_len, false, BT_TIER_FENTRY);
+}
+
+SEC("fexit/inet_listen")
+int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
+{
+	return bt_emit(BT_OP_LISTEN, ret, sock, NULL, 0, false, BT_TIER_FENTRY);
+}
+
+SEC("fexit/inet_stream_connect")
+int BPF_PROG(fexit_inet_stream_connect, struct socket *sock, struct sockaddr *uaddr, int addr_len,
+	     int flags, int ret)
+{
+	return bt_emit(BT_OP_CONNECT, ret, sock, uaddr, addr_len, false, BT_TIER_FENTRY);
+}
+
+SEC("fexit/inet_dgram_connect")
+int BPF_PROG(fexit_inet_dgram_connect, struct socket *sock, struct sockaddr *uaddr, int addr_len,
+	     int flags, int ret)
+{
+	return bt_emit(BT_OP_CONNECT, ret, sock, uaddr, addr_len, false, BT_TIER_FENTRY);
+}
+
+/* ---- tier 2: kprobe + kretprobe on the same handlers, arguments stashed per thread ---- */
+
+static __always_inline int bt_kprobe_stash(struct socket *sock, const void *uaddr, long addr_len)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct bt_kprobe_args args = { .sock = sock, .uaddr = uaddr, .addr_len = addr_len };
+
+	bpf_map_update_elem(&kprobe_args, &id, &args, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int bt_kretprobe(int op, long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct bt_kprobe_args *args = bpf_map_lookup_elem(&kprobe_args, &id);
+
+	if (!args)
+		return 0;
+	struct bt_kprobe_args a = *args;
+	bpf_map_delete_elem(&kprobe_args, &id);
+	return bt_emit(op, ret, a.sock, a.uaddr, a.addr_len, false, BT_TIER_KPROBE);
+}
+
+#define BT_KPROBE_PAIR(fn, op)                                                          \
+	SEC("kprobe/" #fn)                                                              \
+	int BPF_KPROBE(kprobe_##fn, struct socket *sock, struct sockaddr *uaddr, int len) \
+	{                                                                               \
+		return bt_kprobe_stash(sock, uaddr, len);                               \
+	}                                                                               \
+	SEC("kretprobe/" #fn)                                                           \
+	int BPF_KRETPROBE(kretprobe_##fn, int ret)                                      \
+	{                                                                               \
+		return bt_kretprobe(op, ret);                                           \
+	}
+
+BT_KPROBE_PAIR(inet_bind, BT_OP_BIND)
+BT_KPROBE_PAIR(inet6_bind, BT_OP_BIND)
+BT_KPROBE_PAIR(unix_bind, BT_OP_BIND)
+BT_KPROBE_PAIR(inet_stream_connect, BT_OP_CONNECT)
+BT_KPROBE_PAIR(inet_dgram_connect, BT_OP_CONNECT)
+
+SEC("kprobe/inet_listen")
+int BPF_KPROBE(kprobe_inet_listen, struct socket *sock)
+{
+	return bt_kprobe_stash(sock, NULL, 0);
+}
+
+SEC("kretprobe/inet_listen")
+int BPF_KRETPROBE(kretprobe_inet_listen, int ret)
+{
+	return bt_kretprobe(BT_OP_LISTEN, ret);
+}
+
+/* ---- tiers 3 and 4: syscall exit only; arguments from the saved user registers ---- */
+
+static __always_inline int bt_syscall_exit(struct pt_regs *regs, int op, long ret, __u16 tier)
+{
+	struct socket *sock = NULL;
+	const void *uaddr = NULL;
+	long addr_len = 0;
+
+	if (!bt_result_wanted(op, ret))
+		return 0;
+	long fd = (long)BT_SYSCALL_ARG1(regs);
+	if (ret != -BT_EBADF && ret != -BT_ENOTSOCK)
+		sock = bt_socket_from_fd(fd);
+	if (op != BT_OP_LISTEN) {
+		uaddr = (const void *)BT_SYSCALL_ARG2(regs);
+		addr_len = (int)BT_SYSCALL_ARG3(regs);
+	}
+	return bt_emit(op, ret, sock, uaddr, addr_len, true, tier);
+}
+
+static __always_inline struct pt_regs *bt_current_regs(void)
+{
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
+
+SEC("tracepoint/syscalls/sys_exit_bind")
+int tp_exit_bind(struct trace_event_raw_sys_exit *ctx)
+{
+	return bt_syscall_exit(bt_current_regs(), BT_OP_BIND, ctx->ret, BT_TIER_TRACEPOINT);
+}
+
+SEC("tracepoint/syscalls/sys_exit_listen")
+int tp_exit_listen(struct trace_event_raw_sys_exit *ctx)
+{
+	return bt_syscall_exit(bt_current_regs(), BT_OP_LISTEN, ctx->ret, BT_TIER_TRACEPOINT);
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int tp_exit_connect(struct trace_event_raw_sys_exit *ctx)
+{
+	return bt_syscall_exit(bt_current_regs(), BT_OP_CONNECT, ctx->ret, BT_TIER_TRACEPOINT);
+}
+
+static __always_inline int bt_raw_sys_exit(struct pt_regs *regs, long ret)
+{
+	long nr = BT_SYSCALL_NR(regs);
+
+	/* Fast reject first: this runs on every syscall of every task. */
+	if (nr == BT_NR_BIND)
+		return bt_syscall_exit(regs, BT_OP_BIND, ret, BT_TIER_RAW);
+	if (nr == BT_NR_LISTEN)
+		return bt_syscall_exit(regs, BT_OP_LISTEN, ret, BT_TIER_RAW);
+	if (nr == BT_NR_CONNECT)
+		return bt_syscall_exit(regs, BT_OP_CONNECT, ret, BT_TIER_RAW);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(raw_btf_sys_exit, struct pt_regs *regs, long ret)
+{
+	return bt_raw_sys_exit(regs, ret);
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(raw_tp_sys_exit, struct pt_regs *regs, long ret)
+{
+	return bt_raw_sys_exit(regs, ret);
+}

@@ -1,0 +1,31 @@
+/* Per-architecture syscall numbers and argument access from the saved user
+ * registers, for the exit-only syscall tiers. */
+#ifndef BINDTRACE_SYSCALL_REGS_BPF_H
+#define BINDTRACE_SYSCALL_REGS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+
+#if defined(__TARGET_ARCH_x86)
+#define BT_NR_CONNECT 42
+#define BT_NR_BIND 49
+#define BT_NR_LISTEN 50
+/* x86: orig_ax keeps the syscall number; ax is overwritten by the return value. */
+#define BT_SYSCALL_NR(regs) ((long)BPF_CORE_READ((regs), orig_ax))
+#elif defined(__TARGET_ARCH_arm64)
+#define BT_NR_BIND 200
+#define BT_NR_LISTEN 201
+#define BT_NR_CONNECT 203
+#define BT_SYSCALL_NR(regs) ((long)BPF_CORE_READ((regs), syscallno))
+#else
+#error "bindtrace: unsupported target architecture (x86 and arm64 are supported)"
+#endif
+
+/* PT_REGS_PARMn_CORE_SYSCALL reads orig_x0 on arm64, where x0 already holds
+ * the return value at exit (arch/arm64/kernel/syscall.c). */
+#define BT_SYSCALL_ARG1(regs) PT_REGS_PARM1_CORE_SYSCALL(regs)
+#define BT_SYSCALL_ARG2(regs) PT_REGS_PARM2_CORE_SYSCALL(regs)
+#define BT_SYSCALL_ARG3(regs) PT_REGS_PARM3_CORE_SYSCALL(regs)
+
+#endif

@@ -1,0 +1,60 @@
+// The capture object's life cycle (open -> configure -> load -> attach ->
+// poll -> destroy) for one tier at a time, as a TierProber. Owns every kernel
+// object; the only user-space module besides owner that touches libbpf.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "bindtrace/filter_spec.hpp"
+#include "bindtrace/loader.hpp"
+
+namespace bindtrace {
+
+struct CaptureConfig {
+  FilterSpec filter;
+  std::uint32_t self_tgid = 0;                 // excluded in the kernel
+  std::uint32_t ringbuf_bytes = 8u << 20;      // power of two, >= page size
+  bool batched = false;                        // no wake-up per event; poll drains
+  std::string btf_path;                        // external BTF (--btf), empty: kernel's
+};
+
+struct KernelCounters {
+  std::uint64_t seen = 0;
+  std::uint64_t filtered = 0;
+  std::uint64_t emitted = 0;
+  std::uint64_t dropped = 0;
+};
+
+class CaptureSession final : public TierProber {
+ public:
+  explicit CaptureSession(CaptureConfig config);
+  ~CaptureSession() override;
+  CaptureSession(const CaptureSession&) = delete;
+  CaptureSession& operator=(const CaptureSession&) = delete;
+
+  // Loads and attaches `tier`; on failure destroys everything it made.
+  TierTrial try_tier(Tier tier) override;
+  [[nodiscard]] bool attached() const noexcept;
+
+  using RecordHandler = std::function<void(std::span<const std::uint8_t>)>;
+  // Waits up to timeout_ms for records and hands each to `handler`, in order.
+  // Returns the number of records consumed; throws RuntimeError on failure.
+  int poll(int timeout_ms, const RecordHandler& handler);
+  // Sums the per-CPU counters.
+  [[nodiscard]] KernelCounters counters() const;
+
+ private:
+  struct State;
+  CaptureConfig config_;
+  std::unique_ptr<State> state_;
+};
+
+// Shows libbpf's debug output on stderr (for -v); otherwise only warnings
+// are kept for trial messages.
+void set_libbpf_verbose(bool verbose);
+
+}  // namespace bindtrace

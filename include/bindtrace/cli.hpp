@@ -1,0 +1,32 @@
+// The command line: parsing (pure, unit-tested) and running. main.cpp only
+// calls run_cli.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bindtrace/tracer.hpp"
+
+namespace bindtrace {
+
+enum class Command { trace, info };
+enum class ColourMode { auto_, always, never };
+
+struct CliRequest {
+  Command command = Command::trace;
+  TraceOptions trace;
+  bool json = false;
+  ColourMode colour = ColourMode::auto_;
+  bool verbose = false;
+  // --help / --version: print this and exit 0.
+  std::optional<std::string> early_output;
+};
+
+// args excludes argv[0]. Throws UsageError (exit 2) with one line.
+[[nodiscard]] CliRequest parse_cli(const std::vector<std::string>& args);
+
+// Parses, runs, prints errors as "bindtrace: <message>" and returns the exit code.
+int run_cli(int argc, char** argv);
+
+}  // namespace bindtrace

@@ -1,0 +1,77 @@
+// Raw ring-buffer records (struct bt_event) decoded into Event, the value
+// every later stage (owner, attribute, diagnose, sinks) works on.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "bindtrace/endpoint.hpp"
+
+namespace bindtrace {
+
+enum class Op : std::uint8_t { bind, listen, connect };
+enum class Tier : std::uint8_t { fentry, kprobe, tracepoint, raw };
+enum class Proto : std::uint8_t { tcp, udp, other };
+
+struct SocketFacts {
+  bool known = false;  // the kernel found the socket; the fields below are valid
+  bool reuseaddr = false;
+  bool reuseport = false;
+  bool v6only = false;
+  int family = 0;
+  int type = 0;
+  int protocol = 0;
+  std::uint64_t cookie = 0;
+};
+
+struct ProcessInfo {
+  std::uint32_t pid = 0;
+  std::uint32_t tid = 0;
+  std::uint32_t ppid = 0;
+  std::uint32_t uid = 0;
+  std::string comm;     // raw bytes from the kernel; escape before printing
+  std::string cmdline;  // from the kernel's snapshot, or /proc when that was truncated
+  bool cmdline_truncated = false;  // the kernel snapshot was cut and /proc could not complete it
+  std::string cgroup;   // cgroup v2 path, filled by enrichment
+  std::uint64_t cgroup_id = 0;
+};
+
+struct Event {
+  // The raw argument snapshot (NUL-separated) and its full length in the process.
+  std::string args_snapshot;
+  std::uint32_t args_len = 0;
+
+  std::uint64_t boot_ns = 0;
+  std::int64_t realtime_ns = 0;
+  Op op = Op::bind;
+  Tier tier = Tier::tracepoint;
+  int err = 0;  // positive errno; 0 = successful bind (--all)
+  Proto proto = Proto::other;
+  Endpoint endpoint;  // what the caller asked for
+  std::uint32_t netns = 0;
+  SocketFacts socket;
+  ProcessInfo process;
+};
+
+// Why a record could not be decoded; counted by the caller, never silent.
+enum class DecodeError : std::uint8_t { short_record, bad_op, bad_tier };
+
+struct DecodeResult {
+  std::optional<Event> event;
+  DecodeError error{};
+};
+
+// Decodes one record. realtime_offset_ns = CLOCK_REALTIME - CLOCK_BOOTTIME.
+[[nodiscard]] DecodeResult decode_event(std::span<const std::uint8_t> record,
+                                        std::int64_t realtime_offset_ns) noexcept;
+
+// "bind_failed", "listen_failed", "connect_failed"; "bind" for a successful bind.
+[[nodiscard]] std::string_view event_name(const Event& event) noexcept;
+[[nodiscard]] std::string_view op_name(Op op) noexcept;
+[[nodiscard]] std::string_view tier_name(Tier tier) noexcept;
+[[nodiscard]] std::optional<Tier> parse_tier(std::string_view name) noexcept;
+[[nodiscard]] std::string_view proto_name(Proto proto) noexcept;
+
+}  // namespace bindtrace

@@ -1,0 +1,34 @@
+// Reads what the output needs about a live process from a /proc tree. Takes a
+// root path so tests can point it at tests/fixtures/. Best effort: a process
+// may exit at any time; failures return nullopt and the caller counts them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace bindtrace {
+
+class ProcReader {
+ public:
+  explicit ProcReader(std::string proc_root = "/proc") : root_(std::move(proc_root)) {}
+
+  // /proc/PID/cmdline joined by spaces (see join_cmdline).
+  [[nodiscard]] std::optional<std::string> cmdline(std::uint32_t pid) const;
+  // The cgroup v2 path: the "0::" line, else the name=systemd v1 line.
+  [[nodiscard]] std::optional<std::string> cgroup_path(std::uint32_t pid) const;
+  // Field 22 of /proc/PID/stat (clock ticks since boot): guards against pid reuse.
+  [[nodiscard]] std::optional<std::uint64_t> start_time(std::uint32_t pid) const;
+
+  [[nodiscard]] const std::string& root() const noexcept { return root_; }
+
+ private:
+  std::string root_;
+};
+
+// Parses the content of /proc/PID/cgroup (pure; fuzzed).
+[[nodiscard]] std::optional<std::string> parse_cgroup_file(std::string_view content);
+
+}  // namespace bindtrace

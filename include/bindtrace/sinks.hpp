@@ -1,0 +1,49 @@
+// Where decoded events go: JSON lines (DESIGN.md output contract) or readable
+// text blocks. A sink never throws on hostile input.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "bindtrace/events.hpp"
+
+namespace bindtrace {
+
+// The event as the JSON object of the output contract (no owner/diagnosis yet).
+[[nodiscard]] nlohmann::ordered_json event_to_json(const Event& event);
+// One line, always valid UTF-8 JSON, ending in '\n'.
+[[nodiscard]] std::string event_to_json_line(const Event& event);
+// One readable block, untrusted text escaped; colour codes only when colour.
+[[nodiscard]] std::string event_to_text(const Event& event, bool colour);
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual void write(const Event& event) = 0;
+  virtual void flush() {}
+};
+
+class JsonLinesSink : public Sink {
+ public:
+  explicit JsonLinesSink(std::FILE* out) : out_(out) {}
+  void write(const Event& event) override;
+  void flush() override;
+
+ private:
+  std::FILE* out_;
+};
+
+class TextSink : public Sink {
+ public:
+  TextSink(std::FILE* out, bool colour) : out_(out), colour_(colour) {}
+  void write(const Event& event) override;
+  void flush() override;
+
+ private:
+  std::FILE* out_;
+  bool colour_;
+};
+
+}  // namespace bindtrace

@@ -1,0 +1,67 @@
+// `bindtrace trace`: attach, then poll -> decode -> enrich -> hand to the
+// caller, until stopped, a duration or an event count. Used by the CLI and
+// by the integration tests alike.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bindtrace/capture.hpp"
+#include "bindtrace/events.hpp"
+#include "bindtrace/loader.hpp"
+#include "bindtrace/proc_reader.hpp"
+
+namespace bindtrace {
+
+struct TraceOptions {
+  CaptureConfig capture;
+  std::optional<Tier> attach;      // nullopt: auto
+  std::uint64_t duration_ms = 0;   // 0: until stopped
+  std::uint64_t max_events = 0;    // 0: unlimited
+  int poll_interval_ms = 100;      // also the batched-mode drain interval
+  std::string proc_root = "/proc";
+};
+
+struct TraceStats {
+  KernelCounters kernel;
+  std::uint64_t decode_errors = 0;   // malformed records
+  std::uint64_t lookup_failures = 0; // /proc reads that failed (process gone)
+  std::uint64_t delivered = 0;       // events handed to the caller
+};
+
+class Tracer {
+ public:
+  explicit Tracer(TraceOptions options);
+  ~Tracer();
+
+  // Mounts tracefs when a tier needs it, chooses and attaches a tier. Throws
+  // UnsupportedError (exit 3) naming what is missing when none attaches.
+  Tier attach();
+  [[nodiscard]] const std::vector<TierTrial>& trials() const noexcept { return trials_; }
+
+  using EventHandler = std::function<void(const Event&)>;
+  using TickHandler = std::function<void(const TraceStats&)>;
+  // Runs until stop(), the duration or max_events; on_tick is called about once
+  // a second (drop reports). Thread-safe stop().
+  void run(const EventHandler& on_event, const TickHandler& on_tick = {});
+  void stop() noexcept { stop_.store(true); }
+  [[nodiscard]] TraceStats stats() const;
+
+ private:
+  void enrich(Event& event);
+
+  TraceOptions options_;
+  std::unique_ptr<CaptureSession> session_;
+  std::vector<TierTrial> trials_;
+  ProcReader proc_;
+  std::int64_t realtime_offset_ns_ = 0;
+  std::atomic<bool> stop_{false};
+  TraceStats stats_;
+};
+
+}  // namespace bindtrace

@@ -1,0 +1,100 @@
+// The built `bindtrace` binary, run as a user would: --json against real
+// test programs, the attached line, exit codes.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "process.hpp"
+#include "trace_harness.hpp"
+
+namespace bindtrace {
+namespace {
+
+using testing::Child;
+using testing::free_port;
+using testing::testprog;
+
+class CliBinaryTest : public ::testing::Test {
+ protected:
+  void SetUp() override { BINDTRACE_REQUIRE_BPF(); }
+};
+
+TEST_F(CliBinaryTest, JsonReportsTheFailureWithPidAndRequestedEndpoint) {
+  const auto port = free_port();
+  Child bt({BINDTRACE_BINARY, "--json", "--port", std::to_string(port), "--max-events", "2"});
+  auto attached = bt.read_err_line();
+  ASSERT_TRUE(attached);
+  EXPECT_EQ(attached->rfind("bindtrace: attached (tier: ", 0), 0u) << *attached;
+
+  Child holder({testprog("bt_sock"), "-a", "127.0.0.1", "-P", std::to_string(port), "--stdin-hold", "listen"},
+               Child::Options{.pipe_stdin = true});
+  ASSERT_TRUE(holder.expect_line("ready"));
+  Child v4({testprog("bt_sock"), "-a", "0.0.0.0", "-P", std::to_string(port), "bind"});
+  ASSERT_EQ(v4.wait(), 1);
+  Child v6({testprog("bt_sock"), "-f", "6", "--no-v6only", "-a", "::", "-P", std::to_string(port), "bind"});
+  ASSERT_EQ(v6.wait(), 1);
+
+  std::vector<nlohmann::json> events;
+  for (int i = 0; i < 2; ++i) {
+    auto line = bt.read_line();
+    ASSERT_TRUE(line) << "bindtrace printed " << i << " events";
+    events.push_back(nlohmann::json::parse(*line));
+  }
+  EXPECT_EQ(bt.wait(), 0);  // --max-events ends it
+
+  EXPECT_EQ(events[0]["event"], "bind_failed");
+  EXPECT_EQ(events[0]["error"], "EADDRINUSE");
+  EXPECT_EQ(events[0]["addr"], "0.0.0.0");
+  EXPECT_EQ(events[0]["port"], port);
+  EXPECT_EQ(events[0]["process"]["pid"], v4.pid());
+  EXPECT_EQ(events[0]["process"]["comm"], "bt_sock");
+  EXPECT_NE(events[0]["process"]["cmdline"].get<std::string>().find("bt_sock"), std::string::npos);
+  EXPECT_EQ(events[1]["family"], "ipv6");
+  EXPECT_EQ(events[1]["addr"], "::");
+  EXPECT_EQ(events[1]["process"]["pid"], v6.pid());
+}
+
+TEST_F(CliBinaryTest, SigintDetachesAndPrintsASummaryInTextMode) {
+  const auto port = free_port();
+  Child bt({BINDTRACE_BINARY, "--port", std::to_string(port), "--color", "never"});
+  ASSERT_TRUE(bt.read_err_line());
+  Child fail({testprog("bt_sock"), "-a", "10.255.255.1", "-P", std::to_string(port), "bind"});
+  ASSERT_EQ(fail.wait(), 1);
+  ASSERT_TRUE(bt.expect_line("  process  bt_sock"));
+  bt.signal(SIGINT);
+  auto summary = bt.expect_line("       1  bind_failed    EADDRNOTAVAIL");
+  EXPECT_TRUE(summary);
+  EXPECT_EQ(bt.wait(), 0);
+  EXPECT_NE(bt.drain_stderr().find("dropped 0"), std::string::npos);
+}
+
+TEST_F(CliBinaryTest, InfoListsEveryTierTrial) {
+  Child info({BINDTRACE_BINARY, "info", "--json"});
+  auto line = info.read_line();
+  ASSERT_TRUE(line);
+  EXPECT_EQ(info.wait(), 0);
+  const auto j = nlohmann::json::parse(*line);
+  ASSERT_EQ(j["tiers"].size(), 4u);
+  EXPECT_EQ(j["tiers"][0]["tier"], "fentry");
+  EXPECT_EQ(j["tiers"][3]["tier"], "raw");
+  EXPECT_TRUE(j["btf"].get<bool>());
+  EXPECT_NE(j["auto"], "none");
+}
+
+TEST_F(CliBinaryTest, UsageErrorExitsTwoWithOneLine) {
+  Child bt({BINDTRACE_BINARY, "--port", "70000"});
+  EXPECT_EQ(bt.wait(), 2);
+  const std::string err = bt.drain_stderr();
+  EXPECT_EQ(err.rfind("bindtrace: --port", 0), 0u) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1);
+}
+
+TEST_F(CliBinaryTest, WithoutPrivilegeExitsThreeNamingTheCapability) {
+  Child bt({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+            BINDTRACE_BINARY, "--duration", "1s"});
+  EXPECT_EQ(bt.wait(), 3);
+  EXPECT_NE(bt.drain_stderr().find("CAP_BPF"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace bindtrace

@@ -1,0 +1,122 @@
+// Integration-test support: the BPF availability gate (skip outside CI, fail
+// under CI=true), and a Tracer running in a background thread that collects
+// the events it sees.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bindtrace/kernel_env.hpp"
+#include "bindtrace/tracer.hpp"
+
+namespace bindtrace::testing {
+
+inline bool under_ci() {
+  const char* ci = std::getenv("CI");
+  return ci && std::string(ci) == "true";
+}
+
+inline std::optional<std::string> bpf_unavailable_reason() {
+  const KernelFacts facts = probe_kernel_facts();
+  if (!facts.can_trace()) return missing_privilege_message(facts);
+  if (!facts.btf) return std::string("no kernel BTF at /sys/kernel/btf/vmlinux");
+  return std::nullopt;
+}
+
+// Outside CI a missing capability skips with the exact reason; under CI it fails.
+#define BINDTRACE_REQUIRE_BPF()                                                       \
+  do {                                                                                \
+    if (auto why_ = ::bindtrace::testing::bpf_unavailable_reason()) {                 \
+      if (::bindtrace::testing::under_ci()) FAIL() << "CI=true, but " << *why_;      \
+      GTEST_SKIP() << *why_;                                                          \
+    }                                                                                 \
+  } while (0)
+
+// A port that was free a moment ago (the kernel's choice for port 0).
+inline std::uint16_t free_port(int type = SOCK_STREAM) {
+  int fd = ::socket(AF_INET, type, 0);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  socklen_t len = sizeof(sin);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof(sin));
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len);
+  ::close(fd);
+  return ntohs(sin.sin_port);
+}
+
+class TraceHarness {
+ public:
+  explicit TraceHarness(TraceOptions options) : tracer_(prepare(std::move(options))) {
+    tier_ = tracer_.attach();
+    thread_ = std::thread([this] {
+      tracer_.run([this](const Event& e) {
+        std::lock_guard lock(mutex_);
+        events_.push_back(e);
+        cv_.notify_all();
+      });
+    });
+  }
+  ~TraceHarness() {
+    tracer_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  [[nodiscard]] Tier tier() const { return tier_; }
+  Tracer& tracer() { return tracer_; }
+
+  // The first event matching `pred`, waiting up to `timeout`.
+  std::optional<Event> wait_for(const std::function<bool(const Event&)>& pred,
+                                std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    std::unique_lock lock(mutex_);
+    std::optional<Event> found;
+    cv_.wait_for(lock, timeout, [&] {
+      for (const Event& e : events_)
+        if (pred(e)) {
+          found = e;
+          return true;
+        }
+      return false;
+    });
+    return found;
+  }
+
+  std::vector<Event> events() {
+    std::lock_guard lock(mutex_);
+    return events_;
+  }
+
+ private:
+  static TraceOptions prepare(TraceOptions options) {
+    options.poll_interval_ms = 20;
+    return options;
+  }
+
+  Tracer tracer_;
+  Tier tier_{};
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<Event> events_;
+};
+
+inline TraceOptions options_for(std::optional<Tier> tier, std::initializer_list<std::uint16_t> ports = {}) {
+  TraceOptions o;
+  o.attach = tier;
+  o.capture.ringbuf_bytes = 1u << 20;
+  for (auto p : ports) o.capture.filter.ports.set(p);
+  return o;
+}
+
+}  // namespace bindtrace::testing

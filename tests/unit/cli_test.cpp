@@ -1,0 +1,103 @@
+// Command-line parsing: defaults, filters, and one-line usage errors.
+#include <gtest/gtest.h>
+
+#include "bindtrace/cli.hpp"
+#include "bindtrace/errors.hpp"
+
+namespace bindtrace {
+namespace {
+
+CliRequest parse(std::vector<std::string> args) { return parse_cli(args); }
+
+ExitCode usage_code(std::vector<std::string> args, std::string* message = nullptr) {
+  try {
+    (void)parse_cli(args);
+  } catch (const Error& e) {
+    if (message) *message = e.what();
+    return e.code();
+  }
+  return ExitCode::ok;
+}
+
+TEST(Cli, NoSubcommandMeansTrace) {
+  const CliRequest r = parse({});
+  EXPECT_EQ(r.command, Command::trace);
+  EXPECT_FALSE(r.json);
+  EXPECT_FALSE(r.trace.attach);
+}
+
+TEST(Cli, TraceSubcommandAcceptsTheSameOptions) {
+  const CliRequest a = parse({"--port", "8001", "--json"});
+  const CliRequest b = parse({"trace", "--port", "8001", "--json"});
+  EXPECT_EQ(a.command, Command::trace);
+  EXPECT_EQ(b.command, Command::trace);
+  EXPECT_TRUE(b.json);
+  EXPECT_TRUE(b.trace.capture.filter.ports.test(8001));
+  EXPECT_EQ(a.trace.capture.filter.ports, b.trace.capture.filter.ports);
+}
+
+TEST(Cli, PortsAreRepeatableAndTakeRanges) {
+  const CliRequest r = parse({"--port", "80", "--port", "8000-8002"});
+  const auto& ports = r.trace.capture.filter.ports;
+  EXPECT_EQ(ports.count(), 4u);
+  EXPECT_TRUE(ports.test(80));
+  EXPECT_TRUE(ports.test(8000));
+  EXPECT_TRUE(ports.test(8002));
+  EXPECT_FALSE(ports.test(8003));
+}
+
+TEST(Cli, ErrnoByNameAndNumber) {
+  const CliRequest r = parse({"--errno", "EADDRINUSE", "--errno", "99"});
+  EXPECT_TRUE(r.trace.capture.filter.errnos.test(98));
+  EXPECT_TRUE(r.trace.capture.filter.errnos.test(99));
+  EXPECT_EQ(r.trace.capture.filter.errnos.count(), 2u);
+}
+
+TEST(Cli, AttachTierIsParsed) {
+  EXPECT_EQ(parse({"--attach", "raw"}).trace.attach, Tier::raw);
+  EXPECT_EQ(parse({"--attach", "tracepoint"}).trace.attach, Tier::tracepoint);
+  EXPECT_FALSE(parse({"--attach", "auto"}).trace.attach);
+}
+
+TEST(Cli, DurationAndMaxEvents) {
+  const CliRequest r = parse({"--duration", "30s", "--max-events", "5"});
+  EXPECT_EQ(r.trace.duration_ms, 30000u);
+  EXPECT_EQ(r.trace.max_events, 5u);
+}
+
+TEST(Cli, AllAndBatchAndRingbufSize) {
+  const CliRequest r = parse({"--all", "--batch", "--ringbuf-size", "16M"});
+  EXPECT_TRUE(r.trace.capture.filter.all_binds);
+  EXPECT_TRUE(r.trace.capture.batched);
+  EXPECT_EQ(r.trace.capture.ringbuf_bytes, 16u << 20);
+}
+
+TEST(Cli, InfoSubcommand) { EXPECT_EQ(parse({"info"}).command, Command::info); }
+
+TEST(Cli, HelpIsEarlyOutput) {
+  const CliRequest r = parse({"--help"});
+  ASSERT_TRUE(r.early_output);
+  EXPECT_NE(r.early_output->find("--port"), std::string::npos);
+}
+
+TEST(Cli, BadPortIsAUsageErrorNamingTheOption) {
+  std::string message;
+  EXPECT_EQ(usage_code({"--port", "70000"}, &message), ExitCode::usage);
+  EXPECT_NE(message.find("--port"), std::string::npos);
+  EXPECT_EQ(message.find('\n'), std::string::npos);
+}
+
+TEST(Cli, BadTierIsAUsageError) { EXPECT_EQ(usage_code({"--attach", "ebpf"}), ExitCode::usage); }
+TEST(Cli, BadErrnoIsAUsageError) { EXPECT_EQ(usage_code({"--errno", "EFOO"}), ExitCode::usage); }
+TEST(Cli, BadMaxEventsIsAUsageError) { EXPECT_EQ(usage_code({"--max-events", "-3"}), ExitCode::usage); }
+TEST(Cli, BadRingbufSizeIsAUsageError) { EXPECT_EQ(usage_code({"--ringbuf-size", "3M"}), ExitCode::usage); }
+TEST(Cli, UnknownOptionIsAUsageError) { EXPECT_EQ(usage_code({"--frobnicate"}), ExitCode::usage); }
+
+TEST(Cli, UnknownSubcommandSuggestsTheNearest) {
+  std::string message;
+  EXPECT_EQ(usage_code({"trcae"}, &message), ExitCode::usage);
+  EXPECT_NE(message.find("trace"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace bindtrace

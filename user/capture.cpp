@@ -1,0 +1,282 @@
+// libbpf life cycle for the capture object: open -> configure (autoload,
+// .rodata, map sizes) -> load -> attach -> poll -> destroy, one tier at a time.
+#include "bindtrace/capture.hpp"
+
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <utility>
+
+#include "bindtrace/abi.h"
+#include "bindtrace/errors.hpp"
+#include "bindtrace/kernel_env.hpp"
+#include "capture.skel.h"
+
+namespace bindtrace {
+namespace {
+
+struct SkeletonDeleter {
+  void operator()(capture* skel) const noexcept { capture__destroy(skel); }
+};
+struct LinkDeleter {
+  void operator()(bpf_link* link) const noexcept { bpf_link__destroy(link); }
+};
+struct RingDeleter {
+  void operator()(ring_buffer* ring) const noexcept { ring_buffer__free(ring); }
+};
+using SkeletonPtr = std::unique_ptr<capture, SkeletonDeleter>;
+using LinkPtr = std::unique_ptr<bpf_link, LinkDeleter>;
+using RingPtr = std::unique_ptr<ring_buffer, RingDeleter>;
+
+// The programs of each tier; a tier may have several variants, tried in order.
+struct TierVariant {
+  const char* name;
+  std::vector<const char*> programs;
+};
+
+const std::vector<TierVariant>& tier_variants(Tier tier) {
+  static const std::vector<TierVariant> fentry = {
+      {"fexit/inet_bind,inet6_bind,unix_bind,inet_listen,inet_{stream,dgram}_connect",
+       {"fexit_inet_bind", "fexit_inet6_bind", "fexit_unix_bind", "fexit_inet_listen",
+        "fexit_inet_stream_connect", "fexit_inet_dgram_connect"}}};
+  static const std::vector<TierVariant> kprobe = {
+      {"kprobe+kretprobe/inet_bind,inet6_bind,unix_bind,inet_listen,inet_{stream,dgram}_connect",
+       {"kprobe_inet_bind", "kretprobe_inet_bind", "kprobe_inet6_bind", "kretprobe_inet6_bind",
+        "kprobe_unix_bind", "kretprobe_unix_bind", "kprobe_inet_listen", "kretprobe_inet_listen",
+        "kprobe_inet_stream_connect", "kretprobe_inet_stream_connect", "kprobe_inet_dgram_connect",
+        "kretprobe_inet_dgram_connect"}}};
+  static const std::vector<TierVariant> tracepoint = {
+      {"tracepoint/syscalls/sys_exit_{bind,listen,connect}",
+       {"tp_exit_bind", "tp_exit_listen", "tp_exit_connect"}}};
+  static const std::vector<TierVariant> raw = {{"tp_btf/sys_exit", {"raw_btf_sys_exit"}},
+                                               {"raw_tp/sys_exit", {"raw_tp_sys_exit"}}};
+  switch (tier) {
+    case Tier::fentry:
+      return fentry;
+    case Tier::kprobe:
+      return kprobe;
+    case Tier::tracepoint:
+      return tracepoint;
+    case Tier::raw:
+      return raw;
+  }
+  return raw;
+}
+
+// libbpf reports through a global callback: keep the last warning so a failed
+// trial can say why, and echo everything under -v.
+std::mutex g_log_mutex;
+std::string g_last_warning;
+bool g_verbose = false;
+
+int libbpf_print(enum libbpf_print_level level, const char* format, va_list args) {
+  char line[1024];  // enough for a one-line warning; the verifier log goes to stderr whole
+  va_list copy;
+  va_copy(copy, args);
+  std::vsnprintf(line, sizeof(line), format, copy);
+  va_end(copy);
+  std::lock_guard lock(g_log_mutex);
+  if (g_verbose) std::vfprintf(stderr, format, args);
+  // Keep the most specific warning: the first one naming a program, else the latest.
+  const bool names_program = std::strstr(line, "prog '") != nullptr;
+  const bool have_program = g_last_warning.find("prog '") != std::string::npos;
+  if (level <= LIBBPF_WARN && !have_program) {
+    g_last_warning = line;
+    while (!g_last_warning.empty() && (g_last_warning.back() == '\n' || g_last_warning.back() == ' '))
+      g_last_warning.pop_back();
+  }
+  return 0;
+}
+
+void install_libbpf_print() {
+  static std::once_flag once;
+  std::call_once(once, [] { libbpf_set_print(libbpf_print); });
+}
+
+std::string take_last_warning() {
+  std::lock_guard lock(g_log_mutex);
+  return std::exchange(g_last_warning, {});
+}
+
+void configure_rodata(capture::capture__rodata& ro, const CaptureConfig& config) {
+  const FilterSpec& f = config.filter;
+  ro.cfg_self_tgid = config.self_tgid;
+  ro.cfg_pid = f.pid;
+  ro.cfg_cgroup_id = f.cgroup_id;
+  ro.cfg_cgroup_level = f.cgroup_level;
+  ro.cfg_netns = f.netns;
+  std::memset(ro.cfg_comm, 0, sizeof(ro.cfg_comm));
+  std::memcpy(ro.cfg_comm, f.comm.data(), std::min(f.comm.size(), sizeof(ro.cfg_comm) - 1));
+  ro.cfg_comm_len = static_cast<__u32>(std::min(f.comm.size(), sizeof(ro.cfg_comm) - 1));
+  ro.cfg_all_binds = f.all_binds ? 1 : 0;
+  ro.cfg_no_wakeup = config.batched ? 1 : 0;
+  ro.cfg_errno_filter = f.has_errno_filter() ? 1 : 0;
+  for (std::size_t e = 0; e < f.errnos.size(); ++e)
+    if (f.errnos.test(e)) ro.cfg_errno_mask[e / 64] |= 1ULL << (e % 64);
+  ro.cfg_port_filter = f.has_port_filter() ? 1 : 0;
+  for (std::size_t p = 0; p < f.ports.size(); ++p)
+    if (f.ports.test(p)) ro.cfg_ports[p / 64] |= 1ULL << (p % 64);
+}
+
+int on_record(void* ctx, void* data, std::size_t size) {
+  auto* handler = static_cast<const CaptureSession::RecordHandler*>(ctx);
+  (*handler)(std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(data), size));
+  return 0;
+}
+
+}  // namespace
+
+struct CaptureSession::State {
+  // Declared in destruction order: ring and links go before the skeleton.
+  SkeletonPtr skel;
+  std::vector<LinkPtr> links;
+  RingPtr ring;
+  RecordHandler handler;
+};
+
+CaptureSession::CaptureSession(CaptureConfig config) : config_(std::move(config)) {
+  install_libbpf_print();
+}
+
+CaptureSession::~CaptureSession() {
+  if (state_) {
+    state_->ring.reset();
+    state_->links.clear();
+  }
+}
+
+void set_libbpf_verbose(bool verbose) {
+  install_libbpf_print();
+  std::lock_guard lock(g_log_mutex);
+  g_verbose = verbose;
+}
+
+bool CaptureSession::attached() const noexcept {
+  return state_ && state_->ring;
+}
+
+TierTrial CaptureSession::try_tier(Tier tier) {
+  if (attached()) throw RuntimeError("capture is already attached");
+  TierTrial last;
+  last.tier = tier;
+  for (const TierVariant& variant : tier_variants(tier)) {
+    TierTrial trial;
+    trial.tier = tier;
+    trial.variant = variant.name;
+    take_last_warning();
+
+    if (tier == Tier::tracepoint) {
+      try {
+        ensure_tracefs();
+      } catch (const Error& e) {
+        trial.stage = "precondition";
+        trial.message = e.what();
+        return trial;
+      }
+    }
+
+    auto state = std::make_unique<State>();
+    LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+    if (!config_.btf_path.empty()) open_opts.btf_custom_path = config_.btf_path.c_str();
+    state->skel.reset(capture__open_opts(&open_opts));
+    if (!state->skel) {
+      trial.stage = "open";
+      trial.err = errno;
+      trial.message = take_last_warning();
+      last = trial;
+      continue;
+    }
+    capture* skel = state->skel.get();
+
+    bpf_program* prog = nullptr;
+    bpf_object__for_each_program(prog, skel->obj) {
+      bpf_program__set_autoload(prog, false);
+    }
+    for (const char* name : variant.programs) {
+      bpf_program* p = bpf_object__find_program_by_name(skel->obj, name);
+      if (p) bpf_program__set_autoload(p, true);
+    }
+    configure_rodata(*skel->rodata, config_);
+    bpf_map__set_max_entries(skel->maps.events, config_.ringbuf_bytes);
+    if (tier != Tier::kprobe) bpf_map__set_max_entries(skel->maps.kprobe_args, 1);
+
+    if (int rc = capture__load(skel); rc != 0) {
+      trial.stage = "load";
+      trial.err = -rc;
+      trial.message = take_last_warning();
+      last = trial;
+      continue;
+    }
+
+    bool attached_all = true;
+    for (const char* name : variant.programs) {
+      bpf_program* p = bpf_object__find_program_by_name(skel->obj, name);
+      bpf_link* link = p ? bpf_program__attach(p) : nullptr;
+      if (!link) {
+        trial.stage = std::string("attach ") + (p ? bpf_program__section_name(p) : name);
+        trial.err = errno;
+        trial.message = take_last_warning();
+        attached_all = false;
+        break;
+      }
+      state->links.emplace_back(link);
+    }
+    if (!attached_all) {
+      last = trial;
+      continue;  // state's destructors detach and unload everything
+    }
+
+    state->ring.reset(ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, &state->handler, nullptr));
+    if (!state->ring) {
+      trial.stage = "ring buffer";
+      trial.err = errno;
+      trial.message = take_last_warning();
+      last = trial;
+      continue;
+    }
+    trial.ok = true;
+    state_ = std::move(state);
+    return trial;
+  }
+  return last;
+}
+
+int CaptureSession::poll(int timeout_ms, const RecordHandler& handler) {
+  if (!attached()) throw RuntimeError("capture is not attached");
+  state_->handler = handler;
+  int n = ring_buffer__poll(state_->ring.get(), timeout_ms);
+  if (config_.batched && n >= 0) {
+    // Producers do not wake us in batched mode: drain what accumulated.
+    int more = ring_buffer__consume(state_->ring.get());
+    if (more > 0) n += more;
+  }
+  state_->handler = nullptr;
+  if (n == -EINTR) return 0;
+  if (n < 0) throw RuntimeError(std::string("reading the ring buffer failed: ") + std::strerror(-n));
+  return n;
+}
+
+KernelCounters CaptureSession::counters() const {
+  KernelCounters total;
+  if (!attached()) return total;
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return total;
+  std::vector<bt_counters> per_cpu(static_cast<std::size_t>(cpus));
+  __u32 key = 0;
+  if (bpf_map__lookup_elem(state_->skel->maps.counters, &key, sizeof(key), per_cpu.data(),
+                           per_cpu.size() * sizeof(bt_counters), 0) != 0)
+    return total;
+  for (const bt_counters& c : per_cpu) {
+    total.seen += c.seen;
+    total.filtered += c.filtered;
+    total.emitted += c.emitted;
+    total.dropped += c.dropped;
+  }
+  return total;
+}
+
+}  // namespace bindtrace

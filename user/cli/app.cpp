@@ -1,0 +1,184 @@
+// Command-line parsing (CLI11) into a CliRequest, and the top-level error
+// handling that maps exceptions to DESIGN.md's exit codes.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+#include "bindtrace/errors.hpp"
+#include "bindtrace/filter_spec.hpp"
+#include "bindtrace/kernel_env.hpp"
+#include "cli/commands.hpp"
+
+namespace bindtrace {
+namespace {
+
+std::uint32_t parse_size_bytes(const std::string& text) {
+  // "8M", "256K", "16777216": a power of two of at least one page.
+  std::size_t used = 0;
+  unsigned long long value = 0;
+  try {
+    value = std::stoull(text, &used, 10);
+  } catch (const std::exception&) {
+    throw UsageError("--ringbuf-size: '" + text + "' is not a size (e.g. 8M)");
+  }
+  const std::string unit = text.substr(used);
+  if (unit == "K" || unit == "k") value <<= 10;
+  else if (unit == "M" || unit == "m") value <<= 20;
+  else if (!unit.empty()) throw UsageError("--ringbuf-size: '" + text + "' is not a size (e.g. 8M)");
+  if (value < 4096 || value > (1ULL << 30) || (value & (value - 1)) != 0)
+    throw UsageError("--ringbuf-size: '" + text + "' must be a power of two from 4K to 1024M");
+  return static_cast<std::uint32_t>(value);
+}
+
+std::uint64_t parse_count(const std::string& option, const std::string& text) {
+  std::size_t used = 0;
+  unsigned long long value = 0;
+  try {
+    value = std::stoull(text, &used, 10);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || text.empty() || text[0] == '-' || value == 0)
+    throw UsageError(option + ": '" + text + "' is not a positive number");
+  return value;
+}
+
+// The trace options live on the top-level app, so `bindtrace --port 80` and
+// `bindtrace trace --port 80` mean the same (subcommands fall through).
+void add_trace_options(CLI::App& app, CliRequest& req) {
+  FilterSpec& f = req.trace.capture.filter;
+  app.add_flag("--json", req.json, "One JSON object per line on stdout");
+  app.add_option_function<std::string>(
+         "--color,--colour",
+         [&req](const std::string& v) {
+           if (v == "auto") req.colour = ColourMode::auto_;
+           else if (v == "always") req.colour = ColourMode::always;
+           else if (v == "never") req.colour = ColourMode::never;
+           else throw UsageError("--color: '" + v + "' is not auto, always or never");
+         },
+         "Colour in text mode: auto|always|never")
+      ->type_name("WHEN");
+  app.add_option_function<std::vector<std::string>>(
+         "-p,--port", [&f](const std::vector<std::string>& v) { for (const auto& s : v) add_port_spec(f, s); },
+         "Only these ports; repeatable; ranges like 8000-8099")
+      ->type_name("PORT[-PORT]")->allow_extra_args(false);
+  app.add_option_function<std::string>("--pid", [&f](const std::string& v) { set_pid_spec(f, v); },
+                                       "Only this process (tgid)");
+  app.add_option_function<std::string>("--comm", [&f](const std::string& v) { set_comm_spec(f, v); },
+                                       "Only commands starting with this (at most 15 bytes)");
+  app.add_option_function<std::vector<std::string>>(
+         "-e,--errno", [&f](const std::vector<std::string>& v) { for (const auto& s : v) add_errno_spec(f, s); },
+         "Only these errors (EADDRINUSE, 98, ...); repeatable")
+      ->type_name("NAME|NUM")->allow_extra_args(false);
+  app.add_option_function<std::string>(
+      "--cgroup", [&f](const std::string& v) { set_cgroup_spec(f, v, find_cgroup2_mount()); },
+      "Only processes in this cgroup v2 directory or below");
+  app.add_option_function<std::string>("--netns", [&f](const std::string& v) { set_netns_spec(f, v); },
+                                       "Only this network namespace: PID, nsfs PATH or INODE");
+  app.add_flag("--all", f.all_binds, "Also show successful binds");
+  app.add_option_function<std::string>(
+         "--attach",
+         [&req](const std::string& v) {
+           if (v == "auto") {
+             req.trace.attach.reset();
+             return;
+           }
+           auto tier = parse_tier(v);
+           if (!tier) throw UsageError("--attach: '" + v + "' is not auto, fentry, kprobe, tracepoint or raw");
+           req.trace.attach = tier;
+         },
+         "Hook tier: auto|fentry|kprobe|tracepoint|raw (a forced tier disables fallback)")
+      ->type_name("TIER");
+  app.add_option_function<std::string>(
+         "-d,--duration", [&req](const std::string& v) { req.trace.duration_ms = parse_duration_ms("--duration", v); },
+         "Stop after this long (30s, 5m, 1h)")
+      ->type_name("DURATION");
+  app.add_option_function<std::string>(
+         "-n,--max-events", [&req](const std::string& v) { req.trace.max_events = parse_count("--max-events", v); },
+         "Stop after this many events")
+      ->type_name("N");
+  app.add_option_function<std::string>(
+         "--ringbuf-size",
+         [&req](const std::string& v) { req.trace.capture.ringbuf_bytes = parse_size_bytes(v); },
+         "Kernel ring buffer size (default 8M)")
+      ->type_name("SIZE");
+  app.add_flag("--batch", req.trace.capture.batched,
+               "Batched wake-ups for failure storms (drained every few ms)");
+  app.add_option("--btf", req.trace.capture.btf_path, "External BTF file when the kernel has none")
+      ->type_name("FILE");
+}
+
+void reject_unknown_subcommand(const std::vector<std::string>& args) {
+  // The first positional word must be a subcommand; nothing else takes one.
+  static const std::vector<std::string> known = {"trace", "info"};
+  for (const std::string& a : args) {
+    if (a.empty() || a[0] == '-') continue;
+    if (std::find(known.begin(), known.end(), a) != known.end()) return;
+    std::string hint;
+    for (const std::string& k : known)
+      if (!a.empty() && k.rfind(a.substr(0, 2), 0) == 0) hint = " (did you mean '" + k + "'?)";
+    throw UsageError("unknown command '" + a + "'" + hint + "; commands: trace, info");
+  }
+}
+
+}  // namespace
+
+CliRequest parse_cli(const std::vector<std::string>& args) {
+  CliRequest req;
+  CLI::App app{"bindtrace: trace failed bind()/listen()/connect() and say who blocks them", "bindtrace"};
+  app.set_version_flag("--version", std::string("bindtrace ") + BINDTRACE_VERSION);
+  app.add_flag("-v,--verbose", req.verbose, "Show libbpf's debug output");
+  add_trace_options(app, req);
+  app.require_subcommand(0, 1);
+  CLI::App* trace = app.add_subcommand("trace", "Print every failed bind/listen/connect (the default)");
+  trace->fallthrough();
+  CLI::App* info = app.add_subcommand("info", "Kernel facts and each hook tier's trial");
+  info->fallthrough();
+
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 consumes from the back
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    req.early_output = app.help();
+    return req;
+  } catch (const CLI::CallForAllHelp&) {
+    req.early_output = app.help("", CLI::AppFormatMode::All);
+    return req;
+  } catch (const CLI::CallForVersion& e) {
+    req.early_output = std::string(e.what()) + "\n";
+    return req;
+  } catch (const CLI::ExtrasError&) {
+    reject_unknown_subcommand(args);
+    throw UsageError("unexpected argument; see bindtrace --help");
+  } catch (const CLI::ParseError& e) {
+    std::string message = e.what();
+    if (auto nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
+    throw UsageError(message);
+  }
+  if (info->parsed()) req.command = Command::info;
+  return req;
+}
+
+int run_cli(int argc, char** argv) {
+  try {
+    const CliRequest req = parse_cli(std::vector<std::string>(argv + 1, argv + argc));
+    if (req.early_output) {
+      std::fputs(req.early_output->c_str(), stdout);
+      return 0;
+    }
+    switch (req.command) {
+      case Command::trace: return run_trace(req);
+      case Command::info: return run_info(req);
+    }
+    return 0;
+  } catch (const Error& e) {
+    std::fprintf(stderr, "bindtrace: %s\n", e.what());
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bindtrace: %s\n", e.what());
+    return static_cast<int>(ExitCode::runtime);
+  }
+}
+
+}  // namespace bindtrace

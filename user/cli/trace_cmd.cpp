@@ -1,0 +1,129 @@
+// `bindtrace trace`: attach, print events as they come, report drops, and on
+// exit a summary of failures per endpoint (text mode).
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <tuple>
+
+#include "bindtrace/capture.hpp"
+#include "bindtrace/errno_names.hpp"
+#include "bindtrace/escape.hpp"
+#include "bindtrace/sinks.hpp"
+#include "bindtrace/tracer.hpp"
+#include "cli/commands.hpp"
+
+namespace bindtrace {
+namespace {
+
+std::atomic<Tracer*> g_tracer{nullptr};
+
+extern "C" void on_stop_signal(int) {
+  if (Tracer* t = g_tracer.load()) t->stop();
+}
+
+bool use_colour(ColourMode mode) {
+  if (mode != ColourMode::auto_) return mode == ColourMode::always;
+  const char* term = std::getenv("TERM");
+  return ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr && term && std::string(term) != "dumb";
+}
+
+// Failures per endpoint, for the exit summary.
+class EndpointTally {
+ public:
+  void add(const Event& e) {
+    std::string endpoint = e.endpoint.family == Family::unix_ ? "unix" : std::string(proto_name(e.proto));
+    endpoint += " " + escape_for_terminal(to_string(e.endpoint));
+    ++counts_[{std::string(event_name(e)), e.err, endpoint}];
+  }
+
+  void print(std::FILE* out) const {
+    if (counts_.empty()) return;
+    std::vector<std::pair<Key, std::uint64_t>> rows(counts_.begin(), counts_.end());
+    std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    std::fprintf(out, "\n%8s  %-14s %-14s %s\n", "count", "event", "error", "endpoint");
+    for (const auto& [key, count] : rows) {
+      const auto& [event, err, endpoint] = key;
+      const std::string_view name = errno_name(err);
+      std::fprintf(out, "%8llu  %-14s %-14s %s\n", static_cast<unsigned long long>(count), event.c_str(),
+                   err == 0 ? "-" : std::string(name.empty() ? "errno " + std::to_string(err) : name).c_str(),
+                   endpoint.c_str());
+    }
+  }
+
+ private:
+  using Key = std::tuple<std::string, int, std::string>;
+  std::map<Key, std::uint64_t> counts_;
+};
+
+void print_counters(const TraceStats& s) {
+  std::fprintf(stderr,
+               "bindtrace: seen %llu, filtered %llu, emitted %llu, dropped %llu (ring buffer full), "
+               "printed %llu, undecodable %llu, process lookups failed %llu\n",
+               static_cast<unsigned long long>(s.kernel.seen), static_cast<unsigned long long>(s.kernel.filtered),
+               static_cast<unsigned long long>(s.kernel.emitted), static_cast<unsigned long long>(s.kernel.dropped),
+               static_cast<unsigned long long>(s.delivered), static_cast<unsigned long long>(s.decode_errors),
+               static_cast<unsigned long long>(s.lookup_failures));
+}
+
+}  // namespace
+
+int run_trace(const CliRequest& request) {
+  set_libbpf_verbose(request.verbose);
+  std::signal(SIGPIPE, SIG_IGN);  // a closed pipe shows up as a write error: stop quietly
+
+  Tracer tracer(request.trace);
+  const Tier tier = tracer.attach();
+  g_tracer.store(&tracer);
+  struct sigaction sa{};
+  sa.sa_handler = on_stop_signal;  // no SA_RESTART: poll returns EINTR
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  std::fprintf(stderr, "bindtrace: attached (tier: %s)\n", std::string(tier_name(tier)).c_str());
+  std::fflush(stderr);
+
+  std::unique_ptr<Sink> sink;
+  if (request.json) sink = std::make_unique<JsonLinesSink>(stdout);
+  else sink = std::make_unique<TextSink>(stdout, use_colour(request.colour));
+
+  EndpointTally tally;
+  std::uint64_t reported_drops = 0;
+  bool output_closed = false;
+  tracer.run(
+      [&](const Event& event) {
+        if (output_closed) return;
+        sink->write(event);
+        sink->flush();
+        if (std::ferror(stdout)) {  // EPIPE: the reader (e.g. head) is gone
+          output_closed = true;
+          tracer.stop();
+          return;
+        }
+        tally.add(event);
+      },
+      [&](const TraceStats& s) {
+        if (s.kernel.dropped > reported_drops) {
+          std::fprintf(stderr, "bindtrace: %llu events dropped in the kernel (ring buffer full; try --batch or "
+                               "a larger --ringbuf-size)\n",
+                       static_cast<unsigned long long>(s.kernel.dropped - reported_drops));
+          reported_drops = s.kernel.dropped;
+        }
+      });
+  g_tracer.store(nullptr);
+
+  if (output_closed) return 0;
+  const TraceStats stats = tracer.stats();
+  if (!request.json) {
+    tally.print(stdout);
+    std::fflush(stdout);
+  }
+  print_counters(stats);
+  return 0;
+}
+
+}  // namespace bindtrace

@@ -1,0 +1,128 @@
+// /proc/PID/{cmdline,cgroup,stat} read with plain open/read: these files
+// report size 0, so they are read until EOF.
+#include "bindtrace/proc_reader.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <string_view>
+
+#include "bindtrace/escape.hpp"
+
+namespace bindtrace {
+namespace {
+
+constexpr std::size_t kCmdlineMax = 1 << 20;
+constexpr std::size_t kSmallFileMax = 64 << 10;
+
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) noexcept : fd_(fd) {}
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  [[nodiscard]] int get() const noexcept { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// At most max_bytes of the file; nullopt when it cannot be opened or read.
+std::optional<std::string> read_file(const std::string& path, std::size_t max_bytes) {
+  const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return std::nullopt;
+  std::string content;
+  char buffer[4096];
+  while (content.size() < max_bytes) {
+    const ssize_t n = ::read(fd.get(), buffer, std::min(sizeof(buffer), max_bytes - content.size()));
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::nullopt;
+    }
+    content.append(buffer, static_cast<std::size_t>(n));
+  }
+  return content;
+}
+
+std::string proc_file(const std::string& root, std::uint32_t pid, std::string_view name) {
+  return root + "/" + std::to_string(pid) + "/" + std::string(name);
+}
+
+}  // namespace
+
+std::optional<std::string> ProcReader::cmdline(std::uint32_t pid) const {
+  const auto raw = read_file(proc_file(root_, pid, "cmdline"), kCmdlineMax);
+  if (!raw) return std::nullopt;
+  return join_cmdline(*raw);
+}
+
+std::optional<std::string> ProcReader::cgroup_path(std::uint32_t pid) const {
+  const auto content = read_file(proc_file(root_, pid, "cgroup"), kSmallFileMax);
+  if (!content) return std::nullopt;
+  return parse_cgroup_file(*content);
+}
+
+std::optional<std::uint64_t> ProcReader::start_time(std::uint32_t pid) const {
+  const auto content = read_file(proc_file(root_, pid, "stat"), kSmallFileMax);
+  if (!content) return std::nullopt;
+  // comm (field 2) may hold spaces and ')': the fields resume after the last ')'.
+  const std::size_t close = content->rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::string_view rest = std::string_view(*content).substr(close + 1);
+  constexpr int kStartTimeField = 22;
+  for (int field = 3;; ++field) {
+    const std::size_t begin = rest.find_first_not_of(' ');
+    if (begin == std::string_view::npos) return std::nullopt;
+    rest.remove_prefix(begin);
+    const std::size_t end = std::min(rest.find_first_of(" \n"), rest.size());
+    if (field == kStartTimeField) {
+      std::uint64_t value = 0;
+      const auto [stop, ec] = std::from_chars(rest.data(), rest.data() + end, value);
+      if (ec != std::errc{} || stop != rest.data() + end) return std::nullopt;
+      return value;
+    }
+    rest.remove_prefix(end);
+  }
+}
+
+std::optional<std::string> parse_cgroup_file(std::string_view content) {
+  constexpr std::string_view kDeleted = " (deleted)";
+  std::optional<std::string_view> unified;
+  std::optional<std::string_view> named_systemd;
+  while (!content.empty()) {
+    const std::size_t newline = content.find('\n');
+    const std::string_view line = content.substr(0, newline);
+    content = newline == std::string_view::npos ? std::string_view{} : content.substr(newline + 1);
+
+    // "hierarchy-ID:controller-list:path"; the path itself may contain ':'.
+    const std::size_t first = line.find(':');
+    const std::size_t second = first == std::string_view::npos ? first : line.find(':', first + 1);
+    if (second == std::string_view::npos) continue;
+    const std::string_view id = line.substr(0, first);
+    const std::string_view controllers = line.substr(first + 1, second - first - 1);
+    const std::string_view path = line.substr(second + 1);
+    if (path.empty()) continue;
+    if (id == "0" && controllers.empty()) {
+      unified = path;
+      break;
+    }
+    for (std::string_view rest = controllers; !named_systemd;) {
+      const std::size_t comma = rest.find(',');
+      if (rest.substr(0, comma) == "name=systemd") named_systemd = path;
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  std::string_view path = unified ? *unified : named_systemd.value_or(std::string_view{});
+  if (path.empty()) return std::nullopt;
+  if (path.ends_with(kDeleted)) path.remove_suffix(kDeleted.size());
+  return std::string(path);
+}
+
+}  // namespace bindtrace

@@ -1,0 +1,84 @@
+// One readable block per event. Untrusted text is escaped; colour only when
+// the caller says the output is a terminal.
+#include <cstdio>
+
+#include "bindtrace/clock.hpp"
+#include "bindtrace/errno_names.hpp"
+#include "bindtrace/escape.hpp"
+#include "bindtrace/sinks.hpp"
+
+namespace bindtrace {
+namespace {
+
+constexpr const char* kBoldRed = "\x1b[1;31m";
+constexpr const char* kBoldGreen = "\x1b[1;32m";
+constexpr const char* kDim = "\x1b[2m";
+constexpr const char* kReset = "\x1b[0m";
+
+std::string endpoint_text(const Event& event) {
+  std::string text(proto_name(event.proto));
+  if (event.endpoint.family == Family::unix_) text = "unix";
+  text += ' ';
+  text += escape_for_terminal(to_string(event.endpoint));
+  if (event.endpoint.truncated) text += " (truncated)";
+  return text;
+}
+
+}  // namespace
+
+std::string event_to_text(const Event& event, bool colour) {
+  std::string out;
+  auto paint = [&](const char* code, const std::string& text) {
+    if (colour) out += code;
+    out += text;
+    if (colour) out += kReset;
+  };
+
+  out += format_clock_time(event.realtime_ns) + "  ";
+  std::string head(event_name(event));
+  if (event.err != 0) {
+    head += "  ";
+    const std::string_view name = errno_name(event.err);
+    head += name.empty() ? "errno " + std::to_string(event.err) : std::string(name);
+    paint(kBoldRed, head);
+  } else {
+    paint(kBoldGreen, head);
+  }
+  out += "  " + endpoint_text(event);
+  if (event.err != 0) {
+    const std::string_view why = errno_description(event.err);
+    if (!why.empty()) out += "  (" + std::string(why) + ")";
+  }
+  out += '\n';
+
+  const ProcessInfo& p = event.process;
+  out += "  process  " + escape_for_terminal(p.comm) + " (pid " + std::to_string(p.pid);
+  if (p.tid != p.pid) out += ", tid " + std::to_string(p.tid);
+  out += ", ppid " + std::to_string(p.ppid) + ", uid " + std::to_string(p.uid) + ")\n";
+  if (!p.cmdline.empty())
+    out += "  cmdline  " + escape_for_terminal(p.cmdline) + (p.cmdline_truncated ? " [truncated]" : "") + "\n";
+  if (!p.cgroup.empty()) out += "  cgroup   " + escape_for_terminal(p.cgroup) + "\n";
+
+  std::string socket = "  socket   ";
+  if (event.socket.known) {
+    socket += std::string("SO_REUSEADDR ") + (event.socket.reuseaddr ? "on" : "off") +
+              ", SO_REUSEPORT " + (event.socket.reuseport ? "on" : "off");
+    if (event.endpoint.family == Family::ipv6) socket += event.socket.v6only ? ", v6only" : ", dual-stack";
+    socket += ", ";
+  }
+  socket += "netns " + std::to_string(event.netns) + ", tier " + std::string(tier_name(event.tier));
+  if (colour) out += kDim;
+  out += socket;
+  if (colour) out += kReset;
+  out += "\n\n";
+  return out;
+}
+
+void TextSink::write(const Event& event) {
+  const std::string block = event_to_text(event, colour_);
+  std::fwrite(block.data(), 1, block.size(), out_);
+}
+
+void TextSink::flush() { std::fflush(out_); }
+
+}  // namespace bindtrace

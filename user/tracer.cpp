@@ -1,0 +1,103 @@
+// The trace loop: privilege check -> tier choice -> poll -> decode -> enrich.
+#include "bindtrace/tracer.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+
+#include "bindtrace/clock.hpp"
+#include "bindtrace/errors.hpp"
+#include "bindtrace/kernel_env.hpp"
+
+namespace bindtrace {
+
+Tracer::Tracer(TraceOptions options) : options_(std::move(options)), proc_(options_.proc_root) {
+  if (options_.capture.self_tgid == 0) options_.capture.self_tgid = static_cast<std::uint32_t>(::getpid());
+}
+
+Tracer::~Tracer() = default;
+
+Tier Tracer::attach() {
+  const KernelFacts facts = probe_kernel_facts();
+  if (!facts.can_trace()) throw UnsupportedError(missing_privilege_message(facts));
+  if (!facts.btf && options_.capture.btf_path.empty())
+    throw UnsupportedError(
+        "this kernel has no BTF (/sys/kernel/btf/vmlinux; CONFIG_DEBUG_INFO_BTF=y): pass an "
+        "external one with --btf FILE");
+
+  session_ = std::make_unique<CaptureSession>(options_.capture);
+  TierChoice choice = choose_tier(*session_, options_.attach);
+  trials_ = std::move(choice.trials);
+  if (!choice.chosen) {
+    std::string reasons;
+    for (const TierTrial& t : trials_) reasons += (reasons.empty() ? "" : "; ") + describe_trial(t);
+    session_.reset();
+    if (options_.attach)
+      throw UnsupportedError("--attach " + std::string(tier_name(*options_.attach)) + ": " + reasons);
+    throw UnsupportedError("no hook tier attaches on this kernel: " + reasons);
+  }
+  realtime_offset_ns_ = BootClock().to_realtime_ns(0);
+  return *choice.chosen;
+}
+
+void Tracer::enrich(Event& event) {
+  // The kernel's argument snapshot is complete for most commands; only a long
+  // one needs /proc, and the process may be gone by then. Counted, never silent.
+  if (event.process.cmdline_truncated) {
+    if (auto cmdline = proc_.cmdline(event.process.pid)) {
+      event.process.cmdline = std::move(*cmdline);
+      event.process.cmdline_truncated = false;
+    } else {
+      ++stats_.lookup_failures;
+    }
+  }
+  if (auto cgroup = proc_.cgroup_path(event.process.pid)) {
+    event.process.cgroup = std::move(*cgroup);
+  } else {
+    ++stats_.lookup_failures;
+  }
+}
+
+void Tracer::run(const EventHandler& on_event, const TickHandler& on_tick) {
+  if (!session_ || !session_->attached()) throw RuntimeError("tracer is not attached");
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = options_.duration_ms ? Clock::now() + std::chrono::milliseconds(options_.duration_ms)
+                                             : Clock::time_point::max();
+  auto limit_reached = [&] { return options_.max_events && stats_.delivered >= options_.max_events; };
+
+  const CaptureSession::RecordHandler handler = [&](std::span<const std::uint8_t> record) {
+    if (limit_reached() || stop_.load(std::memory_order_relaxed)) return;
+    DecodeResult decoded = decode_event(record, realtime_offset_ns_);
+    if (!decoded.event) {
+      ++stats_.decode_errors;
+      return;
+    }
+    enrich(*decoded.event);
+    ++stats_.delivered;
+    on_event(*decoded.event);
+  };
+
+  auto next_tick = Clock::now() + std::chrono::seconds(1);
+  while (!stop_.load() && !limit_reached()) {
+    auto now = Clock::now();
+    if (on_tick && now >= next_tick) {
+      on_tick(stats());
+      next_tick = now + std::chrono::seconds(1);
+    }
+    if (now >= deadline) break;
+    int timeout = options_.poll_interval_ms;
+    if (deadline != Clock::time_point::max()) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
+      timeout = static_cast<int>(std::min<long long>(timeout, std::max<long long>(left, 1)));
+    }
+    session_->poll(timeout, handler);
+  }
+}
+
+TraceStats Tracer::stats() const {
+  TraceStats s = stats_;
+  if (session_) s.kernel = session_->counters();
+  return s;
+}
+
+}  // namespace bindtrace
