@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "bindtrace/escape.hpp"
+#include "bindtrace/unique_fd.hpp"
 
 namespace bindtrace {
 namespace {
@@ -18,23 +19,9 @@ namespace {
 constexpr std::size_t kCmdlineMax = 1 << 20;
 constexpr std::size_t kSmallFileMax = 64 << 10;
 
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) noexcept : fd_(fd) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  [[nodiscard]] int get() const noexcept { return fd_; }
-
- private:
-  int fd_;
-};
-
 // At most max_bytes of the file; nullopt when it cannot be opened or read.
 std::optional<std::string> read_file(const std::string& path, std::size_t max_bytes) {
-  const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return std::nullopt;
   std::string content;
   char buffer[4096];
@@ -66,6 +53,27 @@ std::optional<std::string> ProcReader::cgroup_path(std::uint32_t pid) const {
   const auto content = read_file(proc_file(root_, pid, "cgroup"), kSmallFileMax);
   if (!content) return std::nullopt;
   return parse_cgroup_file(*content);
+}
+
+std::optional<std::string> ProcReader::comm(std::uint32_t pid) const {
+  auto content = read_file(proc_file(root_, pid, "comm"), kSmallFileMax);
+  if (!content) return std::nullopt;
+  if (!content->empty() && content->back() == '\n') content->pop_back();
+  return content;
+}
+
+std::optional<std::uint32_t> ProcReader::uid(std::uint32_t pid) const {
+  const auto content = read_file(proc_file(root_, pid, "status"), kSmallFileMax);
+  if (!content) return std::nullopt;
+  const std::size_t at = content->find("\nUid:");
+  if (at == std::string::npos) return std::nullopt;
+  std::size_t pos = content->find_first_not_of(" \t", at + 5);
+  if (pos == std::string::npos) return std::nullopt;
+  std::uint32_t value = 0;
+  const char* begin = content->data() + pos;
+  const auto [ptr, ec] = std::from_chars(begin, content->data() + content->size(), value);
+  if (ec != std::errc() || ptr == begin) return std::nullopt;
+  return value;
 }
 
 std::optional<std::uint64_t> ProcReader::start_time(std::uint32_t pid) const {

@@ -19,6 +19,10 @@ class ProcReader {
   [[nodiscard]] std::optional<std::string> cmdline(std::uint32_t pid) const;
   // The cgroup v2 path: the "0::" line, else the name=systemd v1 line.
   [[nodiscard]] std::optional<std::string> cgroup_path(std::uint32_t pid) const;
+  // /proc/PID/comm without the newline.
+  [[nodiscard]] std::optional<std::string> comm(std::uint32_t pid) const;
+  // The real uid (first field of "Uid:" in /proc/PID/status).
+  [[nodiscard]] std::optional<std::uint32_t> uid(std::uint32_t pid) const;
   // Field 22 of /proc/PID/stat (clock ticks since boot): guards against pid reuse.
   [[nodiscard]] std::optional<std::uint64_t> start_time(std::uint32_t pid) const;
 

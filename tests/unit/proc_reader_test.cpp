@@ -73,3 +73,20 @@ TEST(ParseCgroupFile, MalformedInputGivesNothing) {
 
 }  // namespace
 }  // namespace bindtrace
+
+namespace bindtrace {
+namespace {
+
+TEST(ProcReaderIdentity, CommWithoutNewline) {
+  const ProcReader reader(BINDTRACE_FIXTURES_DIR "/proc");
+  EXPECT_EQ(reader.comm(1001), "uvicorn");
+}
+
+TEST(ProcReaderIdentity, RealUidFromStatus) {
+  const ProcReader reader(BINDTRACE_FIXTURES_DIR "/proc");
+  EXPECT_EQ(reader.uid(1002), 1000u);
+  EXPECT_FALSE(reader.uid(999999));
+}
+
+}  // namespace
+}  // namespace bindtrace
