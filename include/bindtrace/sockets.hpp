@@ -34,6 +34,7 @@ struct SocketEntry {
   std::uint64_t cookie = 0;  // socket cookie, 0 when unknown
   std::uint32_t uid = 0;
   std::uint32_t netns = 0;
+  bool options_known = false;  // reuse flags read (iterators); sock_diag cannot see them
   bool reuseaddr = false;
   bool reuseport = false;
   bool v6only = false;
