@@ -1,4 +1,4 @@
-# bindtrace_bpf_skeleton(<name> SOURCE <file.bpf.c> [DEPENDS <headers>...])
+# bindtrace_bpf_skeleton(<name> SOURCES <a.bpf.c> [<b.bpf.c>...] [DEPENDS <headers>...])
 #
 # Compiles a BPF program with clang -target bpf and generates <name>.skel.h with
 # `bpftool gen skeleton`. Creates an INTERFACE target <name>_skel whose include
@@ -32,29 +32,45 @@ else()
 endif()
 
 function(bindtrace_bpf_skeleton name)
-  cmake_parse_arguments(ARG "" "SOURCE" "DEPENDS" ${ARGN})
-  if(NOT ARG_SOURCE)
-    message(FATAL_ERROR "bindtrace_bpf_skeleton(${name}): SOURCE is required")
+  cmake_parse_arguments(ARG "" "" "SOURCE;SOURCES;DEPENDS" ${ARGN})
+  set(_sources ${ARG_SOURCE} ${ARG_SOURCES})
+  if(NOT _sources)
+    message(FATAL_ERROR "bindtrace_bpf_skeleton(${name}): SOURCE or SOURCES is required")
   endif()
-  get_filename_component(_src "${ARG_SOURCE}" ABSOLUTE)
   set(_outdir "${CMAKE_CURRENT_BINARY_DIR}/bpf")
   set(_obj "${_outdir}/${name}.bpf.o")
   set(_skel "${_outdir}/${name}.skel.h")
   file(MAKE_DIRECTORY "${_outdir}")
 
+  # One clang object per source; several are linked into one BPF object so
+  # that their programs share maps and one skeleton.
+  set(_parts)
+  foreach(_source IN LISTS _sources)
+    get_filename_component(_src "${_source}" ABSOLUTE)
+    get_filename_component(_stem "${_source}" NAME_WE)
+    set(_part "${_outdir}/${name}.${_stem}.o")
+    add_custom_command(
+      OUTPUT "${_part}"
+      COMMAND "${BPF_CLANG}" -g -O2 -Wall -Werror -target bpf
+              -D__TARGET_ARCH_${BINDTRACE_BPF_ARCH}
+              -I "${BINDTRACE_VMLINUX_DIR}"
+              -I "${PROJECT_SOURCE_DIR}/include"
+              -I "${PROJECT_SOURCE_DIR}/bpf"
+              -MD -MF "${_part}.d"
+              -c "${_src}" -o "${_part}"
+      DEPENDS "${_src}" "${PROJECT_SOURCE_DIR}/include/bindtrace/abi.h"
+              "${BINDTRACE_VMLINUX_DIR}/vmlinux.h" ${ARG_DEPENDS}
+      DEPFILE "${_part}.d"
+      COMMENT "BPF ${_stem}.bpf.c"
+      VERBATIM)
+    list(APPEND _parts "${_part}")
+  endforeach()
+
   add_custom_command(
     OUTPUT "${_obj}"
-    COMMAND "${BPF_CLANG}" -g -O2 -Wall -Werror -target bpf
-            -D__TARGET_ARCH_${BINDTRACE_BPF_ARCH}
-            -I "${BINDTRACE_VMLINUX_DIR}"
-            -I "${PROJECT_SOURCE_DIR}/include"
-            -I "${PROJECT_SOURCE_DIR}/bpf"
-            -MD -MF "${_obj}.d"
-            -c "${_src}" -o "${_obj}"
-    DEPENDS "${_src}" "${PROJECT_SOURCE_DIR}/include/bindtrace/abi.h"
-            "${BINDTRACE_VMLINUX_DIR}/vmlinux.h" ${ARG_DEPENDS}
-    DEPFILE "${_obj}.d"
-    COMMENT "BPF ${name}.bpf.o"
+    COMMAND "${BPFTOOL}" gen object "${_obj}" ${_parts}
+    DEPENDS ${_parts}
+    COMMENT "BPF link ${name}.bpf.o"
     VERBATIM)
 
   add_custom_command(

@@ -4,7 +4,11 @@
 
 #include <bpf/libbpf.h>
 
+#include <bpf/bpf.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -14,9 +18,17 @@
 #include "bindtrace/abi.h"
 #include "bindtrace/errors.hpp"
 #include "bindtrace/kernel_env.hpp"
+#include "bindtrace/unique_fd.hpp"
 #include "capture.skel.h"
 
 namespace bindtrace {
+
+// The programs of each tier; a tier may have several variants, tried in order.
+struct TierVariant {
+  const char* name;
+  std::vector<const char*> programs;
+};
+
 namespace {
 
 struct SkeletonDeleter {
@@ -32,11 +44,7 @@ using SkeletonPtr = std::unique_ptr<capture, SkeletonDeleter>;
 using LinkPtr = std::unique_ptr<bpf_link, LinkDeleter>;
 using RingPtr = std::unique_ptr<ring_buffer, RingDeleter>;
 
-// The programs of each tier; a tier may have several variants, tried in order.
-struct TierVariant {
-  const char* name;
-  std::vector<const char*> programs;
-};
+
 
 const std::vector<TierVariant>& tier_variants(Tier tier) {
   static const std::vector<TierVariant> fentry = {
@@ -136,6 +144,8 @@ struct CaptureSession::State {
   std::vector<LinkPtr> links;
   RingPtr ring;
   RecordHandler handler;
+  bool has_index = false;
+  SeedResult seed;
 };
 
 CaptureSession::CaptureSession(CaptureConfig config) : config_(std::move(config)) {
@@ -159,90 +169,163 @@ bool CaptureSession::attached() const noexcept {
   return state_ && state_->ring;
 }
 
+namespace {
+
+// The listener index's hooks, tried with every tier in this order; the tier
+// still runs without them ("none") when neither attaches.
+const std::vector<TierVariant>& index_variants() {
+  static const std::vector<TierVariant> variants = {
+      {"tp_btf/inet_sock_set_state", {"state_btf", "seed_listeners"}},
+      {"tracepoint/sock/inet_sock_set_state", {"state_tp", "seed_listeners"}},
+      {"none", {}}};
+  return variants;
+}
+
+// "prog 'state_btf': ..." -> "state_btf"
+std::string program_named_in(const std::string& message) {
+  const auto open = message.find("prog '");
+  if (open == std::string::npos) return {};
+  const auto close = message.find('\'', open + 6);
+  return close == std::string::npos ? std::string() : message.substr(open + 6, close - open - 6);
+}
+
+bool is_index_program(const std::string& name) {
+  return name == "state_btf" || name == "state_tp" || name == "seed_listeners";
+}
+
+}  // namespace
+
+// One load + attach of a tier variant with an index variant. On failure,
+// `failed_program` names the program at fault when known.
+TierTrial CaptureSession::attempt(Tier tier, const TierVariant& variant, const TierVariant& index,
+                                  std::string& failed_program) {
+  TierTrial trial;
+  trial.tier = tier;
+  trial.variant = variant.name;
+  take_last_warning();
+
+  auto state = std::make_unique<State>();
+  LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+  if (!config_.btf_path.empty()) open_opts.btf_custom_path = config_.btf_path.c_str();
+  state->skel.reset(capture__open_opts(&open_opts));
+  if (!state->skel) {
+    trial.stage = "open";
+    trial.err = errno;
+    trial.message = take_last_warning();
+    return trial;
+  }
+  capture* skel = state->skel.get();
+
+  std::vector<const char*> programs = variant.programs;
+  programs.insert(programs.end(), index.programs.begin(), index.programs.end());
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, skel->obj) { bpf_program__set_autoload(prog, false); }
+  for (const char* name : programs)
+    if (bpf_program* p = bpf_object__find_program_by_name(skel->obj, name)) bpf_program__set_autoload(p, true);
+  configure_rodata(*skel->rodata, config_);
+  bpf_map__set_max_entries(skel->maps.events, config_.ringbuf_bytes);
+  if (tier != Tier::kprobe) bpf_map__set_max_entries(skel->maps.kprobe_args, 1);
+  if (index.programs.empty()) bpf_map__set_max_entries(skel->maps.listeners, 1);
+
+  if (int rc = capture__load(skel); rc != 0) {
+    trial.stage = "load";
+    trial.err = -rc;
+    trial.message = take_last_warning();
+    failed_program = program_named_in(trial.message);
+    return trial;
+  }
+
+  for (const char* name : programs) {
+    if (std::string_view(name) == "seed_listeners") continue;  // an iterator: run once, below
+    bpf_program* p = bpf_object__find_program_by_name(skel->obj, name);
+    bpf_link* link = p ? bpf_program__attach(p) : nullptr;
+    if (!link) {
+      trial.stage = std::string("attach ") + (p ? bpf_program__section_name(p) : name);
+      trial.err = errno;
+      trial.message = take_last_warning();
+      failed_program = name;
+      return trial;
+    }
+    state->links.emplace_back(link);
+  }
+
+  state->ring.reset(ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, &state->handler, nullptr));
+  if (!state->ring) {
+    trial.stage = "ring buffer";
+    trial.err = errno;
+    trial.message = take_last_warning();
+    return trial;
+  }
+  state->has_index = !index.programs.empty();
+  if (state->has_index) state->seed = seed(*skel);
+  trial.ok = true;
+  trial.index_hook = index.name;
+  state_ = std::move(state);
+  return trial;
+}
+
 TierTrial CaptureSession::try_tier(Tier tier) {
   if (attached()) throw RuntimeError("capture is already attached");
+  if (tier == Tier::tracepoint) {
+    try {
+      ensure_tracefs();
+    } catch (const Error& e) {
+      TierTrial trial;
+      trial.tier = tier;
+      trial.stage = "precondition";
+      trial.message = e.what();
+      return trial;
+    }
+  }
   TierTrial last;
   last.tier = tier;
   for (const TierVariant& variant : tier_variants(tier)) {
-    TierTrial trial;
-    trial.tier = tier;
-    trial.variant = variant.name;
-    take_last_warning();
-
-    if (tier == Tier::tracepoint) {
-      try {
-        ensure_tracefs();
-      } catch (const Error& e) {
-        trial.stage = "precondition";
-        trial.message = e.what();
+    std::string index_failure;
+    for (const TierVariant& index : index_variants()) {
+      std::string failed_program;
+      TierTrial trial = attempt(tier, variant, index, failed_program);
+      if (trial.ok) {
+        if (!index_failure.empty()) trial.index_hook += ": " + index_failure;
         return trial;
       }
-    }
-
-    auto state = std::make_unique<State>();
-    LIBBPF_OPTS(bpf_object_open_opts, open_opts);
-    if (!config_.btf_path.empty()) open_opts.btf_custom_path = config_.btf_path.c_str();
-    state->skel.reset(capture__open_opts(&open_opts));
-    if (!state->skel) {
-      trial.stage = "open";
-      trial.err = errno;
-      trial.message = take_last_warning();
       last = trial;
-      continue;
+      // Only the index's own failures are worth another attempt of this variant.
+      if (!is_index_program(failed_program)) break;
+      index_failure = describe_trial(trial);
     }
-    capture* skel = state->skel.get();
-
-    bpf_program* prog = nullptr;
-    bpf_object__for_each_program(prog, skel->obj) {
-      bpf_program__set_autoload(prog, false);
-    }
-    for (const char* name : variant.programs) {
-      bpf_program* p = bpf_object__find_program_by_name(skel->obj, name);
-      if (p) bpf_program__set_autoload(p, true);
-    }
-    configure_rodata(*skel->rodata, config_);
-    bpf_map__set_max_entries(skel->maps.events, config_.ringbuf_bytes);
-    if (tier != Tier::kprobe) bpf_map__set_max_entries(skel->maps.kprobe_args, 1);
-
-    if (int rc = capture__load(skel); rc != 0) {
-      trial.stage = "load";
-      trial.err = -rc;
-      trial.message = take_last_warning();
-      last = trial;
-      continue;
-    }
-
-    bool attached_all = true;
-    for (const char* name : variant.programs) {
-      bpf_program* p = bpf_object__find_program_by_name(skel->obj, name);
-      bpf_link* link = p ? bpf_program__attach(p) : nullptr;
-      if (!link) {
-        trial.stage = std::string("attach ") + (p ? bpf_program__section_name(p) : name);
-        trial.err = errno;
-        trial.message = take_last_warning();
-        attached_all = false;
-        break;
-      }
-      state->links.emplace_back(link);
-    }
-    if (!attached_all) {
-      last = trial;
-      continue;  // state's destructors detach and unload everything
-    }
-
-    state->ring.reset(ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, &state->handler, nullptr));
-    if (!state->ring) {
-      trial.stage = "ring buffer";
-      trial.err = errno;
-      trial.message = take_last_warning();
-      last = trial;
-      continue;
-    }
-    trial.ok = true;
-    state_ = std::move(state);
-    return trial;
   }
   return last;
+}
+
+// Runs the start-up walk once; its program writes the index directly.
+CaptureSession::SeedResult CaptureSession::seed(capture& skel) {
+  SeedResult result;
+  const auto start = std::chrono::steady_clock::now();
+  LinkPtr link(bpf_program__attach_iter(skel.progs.seed_listeners, nullptr));
+  if (!link) {
+    result.error = std::string("cannot attach iter/task_file: ") + std::strerror(errno);
+    return result;
+  }
+  UniqueFd iter(bpf_iter_create(bpf_link__fd(link.get())));
+  if (!iter) {
+    result.error = std::string("cannot create the iterator: ") + std::strerror(errno);
+    return result;
+  }
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(iter.get(), buffer, sizeof(buffer))) > 0) {
+  }
+  if (n < 0) result.error = std::string("the start-up walk failed: ") + std::strerror(errno);
+  bt_listener_key key{}, next{};
+  const void* prev = nullptr;
+  while (bpf_map__get_next_key(skel.maps.listeners, prev, &next, sizeof(next)) == 0) {
+    ++result.entries;
+    key = next;
+    prev = &key;
+  }
+  result.elapsed_us = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
+  return result;
 }
 
 int CaptureSession::poll(int timeout_ms, const RecordHandler& handler) {
@@ -277,6 +360,25 @@ KernelCounters CaptureSession::counters() const {
     total.dropped += c.dropped;
   }
   return total;
+}
+
+}  // namespace bindtrace
+
+namespace bindtrace {
+
+bool CaptureSession::has_listener_index() const noexcept { return attached() && state_->has_index; }
+
+const CaptureSession::SeedResult& CaptureSession::seed_result() const noexcept {
+  static const SeedResult none;
+  return attached() ? state_->seed : none;
+}
+
+std::optional<bt_listener> CaptureSession::lookup_listener(const bt_listener_key& key) const {
+  if (!has_listener_index()) return std::nullopt;
+  bt_listener value{};
+  if (bpf_map__lookup_elem(state_->skel->maps.listeners, &key, sizeof(key), &value, sizeof(value), 0) != 0)
+    return std::nullopt;
+  return value;
 }
 
 }  // namespace bindtrace

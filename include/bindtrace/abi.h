@@ -82,12 +82,90 @@ struct bt_counters {
 	__u64 dropped;  /* ring buffer full */
 };
 
+/* The listener index (bpf/state.bpf.c): the last socket to listen (TCP) or
+ * bind (UDP) on (netns, proto, family, port), kept by inet_sock_set_state and
+ * seeded at start by an iter/task_file walk. */
+enum bt_index_proto {
+	BT_INDEX_TCP = 1,
+	BT_INDEX_UDP = 2,
+};
+
+struct bt_listener_key {
+	__u32 netns;
+	__u16 port;   /* host order */
+	__u8 proto;   /* enum bt_index_proto */
+	__u8 family;  /* AF_INET or AF_INET6 */
+};
+
+struct bt_listener {
+	__u64 sk_id;      /* kernel identity of the socket; matching only, never shown */
+	__u64 cgroup_id;
+	__u64 ts_ns;      /* CLOCK_BOOTTIME of the listen (0 when seeded) */
+	__u32 tgid;       /* 0 when unknown (seeded from a socket no task holds) */
+	__u32 uid;
+	__u8 addr[16];    /* bound address: IPv4 in the first 4 bytes */
+	__u8 sock_flags;  /* enum bt_sock_flag */
+	__u8 seeded;      /* 1: found by the start-up walk, not seen listening */
+	__u8 pad[6];
+	char comm[BT_COMM_LEN];
+};
+
 #ifdef __BPF__
 _Static_assert(sizeof(struct bt_event) == BT_EVENT_SIZE, "bt_event size");
 _Static_assert(__builtin_offsetof(struct bt_event, comm) == 64, "bt_event.comm offset");
 _Static_assert(__builtin_offsetof(struct bt_event, addr) == 80, "bt_event.addr offset");
 _Static_assert(__builtin_offsetof(struct bt_event, args) == 216, "bt_event.args offset");
 _Static_assert(sizeof(struct bt_counters) == 32, "bt_counters size");
+_Static_assert(sizeof(struct bt_listener_key) == 8, "bt_listener_key size");
+_Static_assert(sizeof(struct bt_listener) == 72, "bt_listener size");
+#endif
+
+/* ---- Socket iterators (bpf/sockets.bpf.c, user/owner/iterators.cpp) ----
+ * Fixed-size records written with bpf_seq_write and read back from the
+ * iterator fd. Not part of the ring buffer: they do not change bt_event. */
+
+/* bt_sock_record.flags (bit 0..3 as enum bt_sock_flag, read from full sockets) */
+enum bt_sock_record_flag {
+	BT_SOCK_REC_EXPIRY_KNOWN = 1 << 4, /* TIME_WAIT: expires_ms is valid */
+};
+
+/* One TCP or UDP socket on the port asked for (TIME_WAIT included). */
+struct bt_sock_record {
+	__u64 cookie;     /* socket cookie; 0 when unknown */
+	__u64 inode;      /* sockfs inode; 0 for TIME_WAIT (kernel-owned) */
+	__s64 expires_ms; /* TIME_WAIT: ms until the timer fires (>= 0); else -1 */
+	__u32 uid;        /* owner uid as the iterator reports it (0 for TIME_WAIT) */
+	__u32 netns;      /* inode of the socket's network namespace */
+	__u8 local_addr[16];  /* AF_INET: first 4 bytes; AF_INET6: all 16 */
+	__u8 remote_addr[16];
+	__u16 family;      /* AF_INET or AF_INET6 */
+	__u16 local_port;  /* host order (skc_num) */
+	__u16 remote_port; /* host order */
+	__u8 protocol;     /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 state;        /* skc_state: TCP_LISTEN, TCP_TIME_WAIT, ...; UDP: 7 unless connected */
+	__u8 flags;        /* enum bt_sock_flag | enum bt_sock_record_flag */
+	__u8 pad[7];
+};
+
+#define BT_SOCK_RECORD_SIZE 80
+
+/* A thread-group leader with an fd on one of the wanted socket inodes. */
+struct bt_holder_record {
+	__u32 tgid; /* in the initial pid namespace */
+	__u32 fd;
+	__u64 inode;
+	char comm[BT_COMM_LEN];
+};
+
+#define BT_HOLDER_RECORD_SIZE 32
+
+#ifdef __BPF__
+_Static_assert(sizeof(struct bt_sock_record) == BT_SOCK_RECORD_SIZE, "bt_sock_record size");
+_Static_assert(__builtin_offsetof(struct bt_sock_record, local_addr) == 32, "bt_sock_record.local_addr offset");
+_Static_assert(__builtin_offsetof(struct bt_sock_record, family) == 64, "bt_sock_record.family offset");
+_Static_assert(__builtin_offsetof(struct bt_sock_record, flags) == 72, "bt_sock_record.flags offset");
+_Static_assert(sizeof(struct bt_holder_record) == BT_HOLDER_RECORD_SIZE, "bt_holder_record size");
+_Static_assert(__builtin_offsetof(struct bt_holder_record, comm) == 16, "bt_holder_record.comm offset");
 #endif
 
 #endif /* BINDTRACE_ABI_H */

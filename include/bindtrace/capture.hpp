@@ -6,11 +6,15 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
+#include "bindtrace/abi.h"
 #include "bindtrace/filter_spec.hpp"
 #include "bindtrace/loader.hpp"
+
+struct capture;  // the generated skeleton (capture.skel.h)
 
 namespace bindtrace {
 
@@ -28,6 +32,8 @@ struct KernelCounters {
   std::uint64_t emitted = 0;
   std::uint64_t dropped = 0;
 };
+
+struct TierVariant;
 
 class CaptureSession final : public TierProber {
  public:
@@ -47,7 +53,21 @@ class CaptureSession final : public TierProber {
   // Sums the per-CPU counters.
   [[nodiscard]] KernelCounters counters() const;
 
+  // The listener index (bpf/state.bpf.c); nullopt when absent or not kept.
+  [[nodiscard]] std::optional<bt_listener> lookup_listener(const bt_listener_key& key) const;
+  [[nodiscard]] bool has_listener_index() const noexcept;
+  // Entries the start-up walk added, and what it cost.
+  struct SeedResult {
+    std::uint64_t entries = 0;
+    std::uint64_t elapsed_us = 0;
+    std::string error;  // empty on success
+  };
+  [[nodiscard]] const SeedResult& seed_result() const noexcept;
+
  private:
+  TierTrial attempt(Tier tier, const TierVariant& variant, const TierVariant& index, std::string& failed_program);
+  SeedResult seed(::capture& skel);
+
   struct State;
   CaptureConfig config_;
   std::unique_ptr<State> state_;

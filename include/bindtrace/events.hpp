@@ -8,12 +8,11 @@
 #include <string>
 
 #include "bindtrace/endpoint.hpp"
+#include "bindtrace/kinds.hpp"
+#include "bindtrace/owner.hpp"
 
 namespace bindtrace {
 
-enum class Op : std::uint8_t { bind, listen, connect };
-enum class Tier : std::uint8_t { fentry, kprobe, tracepoint, raw };
-enum class Proto : std::uint8_t { tcp, udp, other };
 
 struct SocketFacts {
   bool known = false;  // the kernel found the socket; the fields below are valid
@@ -53,6 +52,7 @@ struct Event {
   std::uint32_t netns = 0;
   SocketFacts socket;
   ProcessInfo process;
+  std::optional<Owner> owner;  // who blocks it; absent when not applicable or not resolved
 };
 
 // Why a record could not be decoded; counted by the caller, never silent.

@@ -19,6 +19,9 @@ struct TierTrial {
   std::string stage;    // "precondition", "open", "load", "attach"
   int err = 0;          // positive errno
   std::string message;  // libbpf's last warning, or ours
+  // The listener index's hook on success ("tp_btf/inet_sock_set_state", ...),
+  // or "none: <reason>" when the tier runs without it.
+  std::string index_hook;
 };
 
 // One sentence: "tier fentry: attach fexit/inet_bind failed: Operation not permitted (...)".

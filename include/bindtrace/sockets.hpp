@@ -5,10 +5,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bindtrace/endpoint.hpp"
-#include "bindtrace/events.hpp"
+#include "bindtrace/kinds.hpp"
 
 namespace bindtrace {
 

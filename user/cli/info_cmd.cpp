@@ -64,7 +64,8 @@ int run_info(const CliRequest& request) {
                             {"variant", t.variant},
                             {"stage", t.stage},
                             {"errno", t.err},
-                            {"message", t.message}});
+                            {"message", t.message},
+                            {"index_hook", t.index_hook}});
     }
     j["auto"] = chosen;
     std::puts(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
@@ -86,6 +87,7 @@ int run_info(const CliRequest& request) {
   for (const TierTrial& t : trials) {
     std::printf("  %-11s %-4s %s\n", std::string(tier_name(t.tier)).c_str(), t.ok ? "ok" : "no",
                 t.ok ? t.variant.c_str() : describe_trial(t).c_str());
+    if (t.ok) std::printf("  %-11s      listener index: %s\n", "", t.index_hook.c_str());
   }
   std::printf("auto chooses  %s\n", chosen.c_str());
   return 0;

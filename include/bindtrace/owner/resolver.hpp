@@ -1,0 +1,71 @@
+// OwnerResolver: who blocks a failed bind/listen, in the failing process's
+// network namespace. Paths, fastest first: the kernel's listener index; BPF
+// iterators (every holder, TIME_WAIT with expiry); sock_diag + /proc/*/fd.
+// Not thread-safe: one resolver per thread (it may setns its thread).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bindtrace/events.hpp"
+#include "bindtrace/owner.hpp"
+
+namespace bindtrace {
+
+class CaptureSession;
+class SocketIterators;
+
+struct ResolverOptions {
+  std::optional<OwnerSource> force;  // use only this path (tests, --owner-path)
+  std::string proc_root = "/proc";
+};
+
+struct ResolverStats {
+  std::uint64_t lookups = 0;
+  std::uint64_t index_hits = 0;
+  std::uint64_t failures = 0;    // nothing could be found or a path failed
+  std::uint64_t pid_reused = 0;  // holders dropped because their start time changed
+};
+
+class OwnerResolver {
+ public:
+  // `index` may be null (no capture running, e.g. `who`).
+  explicit OwnerResolver(ResolverOptions options, const CaptureSession* index = nullptr);
+  ~OwnerResolver();
+
+  // The owner of a failed bind/listen (EADDRINUSE); nullopt when the error
+  // has no owner (EADDRNOTAVAIL, EACCES, connect failures, unix sockets).
+  [[nodiscard]] std::optional<Owner> resolve(const Event& event);
+
+  // Every socket bound to proto/port in `netns` (0: ours), with holders, for
+  // `who PORT` and `check`. kind process/time_wait, or unknown when free.
+  [[nodiscard]] Owner resolve_port(Proto proto, std::uint16_t port, std::uint32_t netns = 0,
+                                   std::uint32_t hint_pid = 0);
+
+  // Every listening TCP socket and bound UDP socket with holders (`who`).
+  [[nodiscard]] std::vector<Owner> list_listeners(std::uint32_t netns = 0);
+
+  // Why BPF iterators are not used, empty when they are.
+  [[nodiscard]] const std::string& iterators_unavailable() const noexcept { return iterators_error_; }
+  [[nodiscard]] const ResolverStats& stats() const noexcept { return stats_; }
+
+ private:
+  std::optional<Owner> from_index(const Event& event);
+  std::vector<SocketEntry> list_sockets(const SocketQuery& query, OwnerSource& source);
+  std::vector<Holder> find_holders(const std::vector<SocketEntry>& sockets, OwnerSource source);
+  void fill_holder(Holder& holder);
+  Owner classify(std::vector<SocketEntry> sockets, OwnerSource source);
+  SocketIterators* iterators();
+
+  ResolverOptions options_;
+  const CaptureSession* index_;
+  std::unique_ptr<SocketIterators> iterators_;
+  bool iterators_tried_ = false;
+  std::string iterators_error_;
+  ResolverStats stats_;
+};
+
+}  // namespace bindtrace

@@ -1,0 +1,322 @@
+// Owner resolution: index -> iterators -> sock_diag + /proc, in the failing
+// process's network namespace, keeping only the sockets that really conflict.
+#include "bindtrace/owner/resolver.hpp"
+
+#include <arpa/inet.h>
+#include <cerrno>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <set>
+
+#include "bindtrace/capture.hpp"
+#include "bindtrace/errors.hpp"
+#include "bindtrace/owner/conflict.hpp"
+#include "bindtrace/owner/iterators.hpp"
+#include "bindtrace/owner/netns.hpp"
+#include "bindtrace/owner/proc_fd_scan.hpp"
+#include "bindtrace/owner/sock_diag.hpp"
+#include "bindtrace/proc_reader.hpp"
+
+namespace bindtrace {
+namespace {
+
+// Port forwarders own ports on behalf of containers (ATTRIBUTION.md F1-F6);
+// comm is cut to 15 bytes by the kernel.
+bool is_forwarder(const std::string& comm) {
+  static const std::array<std::string_view, 7> names = {"docker-proxy", "rootlessport", "rootlessport-ch",
+                                                        "conmon",       "pasta",        "pasta.avx2",
+                                                        "slirp4netns"};
+  return std::find(names.begin(), names.end(), comm) != names.end();
+}
+
+// systemd (pid 1) holding the socket means socket activation; a forwarder
+// means a container publishes the port.
+OwnerKind kind_of(const std::vector<Holder>& holders) {
+  OwnerKind kind = OwnerKind::process;
+  for (const Holder& h : holders) {
+    if (h.pid == 1) return OwnerKind::socket_activation;
+    if (is_forwarder(h.comm)) kind = OwnerKind::forwarder;
+  }
+  return kind;
+}
+
+std::string state_label(const SocketEntry& s) {
+  if (s.proto == Proto::udp) return "BOUND";
+  return std::string(tcp_state_name(s.state));
+}
+
+// The index's record as a socket entry, so the same conflict rules apply.
+SocketEntry entry_from_listener(const bt_listener_key& key, const bt_listener& l) {
+  SocketEntry e;
+  e.proto = key.proto == BT_INDEX_UDP ? Proto::udp : Proto::tcp;
+  e.family = key.family == AF_INET6 ? Family::ipv6 : Family::ipv4;
+  e.state = key.proto == BT_INDEX_UDP ? TcpState::close : TcpState::listen;
+  e.local_port = key.port;
+  e.netns = key.netns;
+  e.uid = l.uid;
+  e.options_known = (l.sock_flags & BT_SOCK_KNOWN) != 0;
+  e.reuseaddr = (l.sock_flags & BT_SOCK_REUSEADDR) != 0;
+  e.reuseport = (l.sock_flags & BT_SOCK_REUSEPORT) != 0;
+  e.v6only = (l.sock_flags & BT_SOCK_V6ONLY) != 0;
+  char text[INET6_ADDRSTRLEN] = {};
+  if (e.family == Family::ipv4) {
+    inet_ntop(AF_INET, l.addr, text, sizeof(text));
+  } else {
+    static const std::uint8_t mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::equal(l.addr, l.addr + 12, mapped_prefix)) {
+      e.v4_mapped = true;
+      inet_ntop(AF_INET, l.addr + 12, text, sizeof(text));
+    } else {
+      inet_ntop(AF_INET6, l.addr, text, sizeof(text));
+    }
+  }
+  e.local_addr = text;
+  return e;
+}
+
+}  // namespace
+
+std::string_view owner_kind_name(OwnerKind kind) noexcept {
+  switch (kind) {
+    case OwnerKind::process: return "process";
+    case OwnerKind::time_wait: return "time_wait";
+    case OwnerKind::forwarder: return "forwarder";
+    case OwnerKind::socket_activation: return "socket_activation";
+    case OwnerKind::gone: return "gone";
+    case OwnerKind::unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+std::string_view owner_source_name(OwnerSource source) noexcept {
+  switch (source) {
+    case OwnerSource::none: return "none";
+    case OwnerSource::index: return "index";
+    case OwnerSource::iterators: return "iterators";
+    case OwnerSource::sock_diag: return "sock_diag";
+  }
+  return "none";
+}
+
+OwnerResolver::OwnerResolver(ResolverOptions options, const CaptureSession* index)
+    : options_(std::move(options)), index_(index) {}
+
+OwnerResolver::~OwnerResolver() = default;
+
+SocketIterators* OwnerResolver::iterators() {
+  if (!iterators_tried_) {
+    iterators_tried_ = true;
+    try {
+      iterators_ = std::make_unique<SocketIterators>();
+    } catch (const Error& e) {
+      iterators_error_ = e.what();
+    }
+  }
+  return iterators_.get();
+}
+
+void OwnerResolver::fill_holder(Holder& h) {
+  const ProcReader proc(options_.proc_root);
+  if (h.start_time == 0) h.start_time = proc.start_time(h.pid).value_or(0);
+  if (h.comm.empty()) h.comm = proc.comm(h.pid).value_or("");
+  h.cmdline = proc.cmdline(h.pid).value_or("");
+  h.cgroup = proc.cgroup_path(h.pid).value_or("");
+  if (auto uid = proc.uid(h.pid)) h.uid = *uid;
+}
+
+std::vector<SocketEntry> OwnerResolver::list_sockets(const SocketQuery& query, OwnerSource& source) {
+  const bool want_iterators = !options_.force || *options_.force == OwnerSource::iterators;
+  if (want_iterators) {
+    if (SocketIterators* it = iterators()) {
+      source = OwnerSource::iterators;
+      return it->list(query);
+    }
+    if (options_.force) throw UnsupportedError(iterators_error_);
+  }
+  source = OwnerSource::sock_diag;
+  return sock_diag_list(query);
+}
+
+std::vector<Holder> OwnerResolver::find_holders(const std::vector<SocketEntry>& sockets, OwnerSource source) {
+  std::set<std::uint64_t> inodes;
+  for (const SocketEntry& s : sockets)
+    if (s.inode != 0) inodes.insert(s.inode);
+  if (inodes.empty()) return {};
+  std::vector<Holder> holders = source == OwnerSource::iterators && iterators()
+                                    ? iterators()->holders(inodes)
+                                    : scan_socket_holders(inodes, options_.proc_root);
+  // Guard against pid reuse: the start time must not change while we read.
+  const ProcReader proc(options_.proc_root);
+  std::vector<Holder> kept;
+  for (Holder& h : holders) {
+    const auto before = proc.start_time(h.pid);
+    fill_holder(h);
+    if (!before || proc.start_time(h.pid) != before) {
+      ++stats_.pid_reused;
+      continue;
+    }
+    kept.push_back(std::move(h));
+  }
+  return kept;
+}
+
+Owner OwnerResolver::classify(std::vector<SocketEntry> sockets, OwnerSource source) {
+  Owner owner;
+  owner.source = source;
+  std::vector<SocketEntry> held;
+  for (const SocketEntry& s : sockets) {
+    if (s.state == TcpState::time_wait) {
+      ++owner.time_wait_count;
+      if (s.expires_ms >= 0 && (owner.expires_ms < 0 || s.expires_ms < owner.expires_ms))
+        owner.expires_ms = s.expires_ms;
+    } else {
+      held.push_back(s);
+    }
+  }
+  owner.sockets = std::move(sockets);
+  if (held.empty()) {
+    if (owner.time_wait_count > 0) {
+      owner.kind = OwnerKind::time_wait;
+      owner.state = "TIME_WAIT";
+    } else {
+      owner.kind = OwnerKind::unknown;
+    }
+    return owner;
+  }
+  owner.state = state_label(held.front());
+  owner.holders = find_holders(held, source);
+  if (owner.holders.empty()) {
+    owner.kind = OwnerKind::unknown;
+    owner.reason = "the socket has no visible holder (another PID namespace, or it is being closed)";
+    return owner;
+  }
+  owner.kind = kind_of(owner.holders);
+  return owner;
+}
+
+std::optional<Owner> OwnerResolver::from_index(const Event& event) {
+  if (!index_) return std::nullopt;
+  const BindRequest req = bind_request_from(event);
+  const __u8 proto = event.proto == Proto::udp ? BT_INDEX_UDP : BT_INDEX_TCP;
+  // An IPv6 dual-stack wildcard blocks IPv4 requests and the reverse: look at both families.
+  for (int family : {AF_INET, AF_INET6}) {
+    const bt_listener_key key{event.netns, event.endpoint.port, proto, static_cast<__u8>(family)};
+    const auto listener = index_->lookup_listener(key);
+    if (!listener || listener->tgid == 0) continue;
+    SocketEntry entry = entry_from_listener(key, *listener);
+    if (!conflicts(req, entry)) continue;
+    Holder h;
+    h.pid = listener->tgid;
+    h.comm.assign(listener->comm, strnlen(listener->comm, sizeof(listener->comm)));
+    h.uid = listener->uid;
+    const ProcReader proc(options_.proc_root);
+    // The index may be stale: the holder must still exist under the same name.
+    if (proc.comm(h.pid) != h.comm) {
+      Owner gone;
+      gone.kind = OwnerKind::gone;
+      gone.source = OwnerSource::index;
+      gone.state = state_label(entry);
+      gone.reason = "pid " + std::to_string(h.pid) + " (" + h.comm + ") held it and exited before we looked";
+      gone.sockets = {entry};
+      gone.holders = {h};
+      return gone;
+    }
+    fill_holder(h);
+    Owner owner;
+    owner.kind = kind_of({h});
+    owner.source = OwnerSource::index;
+    owner.state = state_label(entry);
+    owner.sockets = {entry};
+    owner.holders = {h};
+    ++stats_.index_hits;
+    return owner;
+  }
+  return std::nullopt;
+}
+
+std::optional<Owner> OwnerResolver::resolve(const Event& event) {
+  if (event.err != EADDRINUSE || event.op == Op::connect || !event.endpoint.has_port()) return std::nullopt;
+  ++stats_.lookups;
+  std::optional<Owner> gone;
+  if (!options_.force || *options_.force == OwnerSource::index) {
+    if (auto owner = from_index(event)) {
+      if (owner->kind != OwnerKind::gone) return owner;
+      gone = std::move(owner);
+    }
+    if (options_.force) {
+      if (gone) return gone;
+      ++stats_.failures;
+      Owner none;
+      none.reason = index_ && index_->has_listener_index() ? "not in the listener index" : "no listener index";
+      return none;
+    }
+  }
+  try {
+    NetnsScope in_netns(event.netns, event.process.pid);
+    OwnerSource source = OwnerSource::none;
+    SocketQuery query;
+    query.proto = event.proto == Proto::udp ? Proto::udp : Proto::tcp;
+    query.port = event.endpoint.port;
+    const auto sockets = list_sockets(query, source);
+    Owner owner = classify(conflicting_sockets(bind_request_from(event), sockets), source);
+    if (owner.kind == OwnerKind::unknown && owner.sockets.empty()) {
+      if (gone) return gone;
+      ++stats_.failures;
+      owner.reason = sockets.empty()
+                         ? "nothing is bound to the port any more (released before we looked, or bound "
+                           "without listen(), which sock_diag and iterators cannot see)"
+                         : "no socket on the port conflicts by the kernel's rules (it was released before we looked)";
+    }
+    return owner;
+  } catch (const Error& e) {
+    ++stats_.failures;
+    Owner owner;
+    owner.reason = e.what();
+    return owner;
+  }
+}
+
+Owner OwnerResolver::resolve_port(Proto proto, std::uint16_t port, std::uint32_t netns, std::uint32_t hint_pid) {
+  ++stats_.lookups;
+  NetnsScope in_netns(netns, hint_pid);
+  OwnerSource source = OwnerSource::none;
+  SocketQuery query;
+  query.proto = proto;
+  query.port = port;
+  auto sockets = list_sockets(query, source);
+  // Client sockets that merely use the port as their local end still hold it.
+  Owner owner = classify(std::move(sockets), source);
+  if (owner.kind == OwnerKind::unknown && owner.sockets.empty()) owner.reason = "free";
+  return owner;
+}
+
+std::vector<Owner> OwnerResolver::list_listeners(std::uint32_t netns) {
+  NetnsScope in_netns(netns);
+  std::vector<Owner> owners;
+  for (Proto proto : {Proto::tcp, Proto::udp}) {
+    OwnerSource source = OwnerSource::none;
+    SocketQuery query;
+    query.proto = proto;
+    query.listening_only = true;
+    std::vector<SocketEntry> sockets = list_sockets(query, source);
+    // One holder walk for all sockets, not one per socket.
+    const std::vector<Holder> holders = find_holders(sockets, source);
+    for (SocketEntry& s : sockets) {
+      ++stats_.lookups;
+      Owner owner;
+      owner.source = source;
+      owner.state = state_label(s);
+      for (const Holder& h : holders)
+        if (h.inode == s.inode) owner.holders.push_back(h);
+      owner.kind = owner.holders.empty() ? OwnerKind::unknown : kind_of(owner.holders);
+      if (owner.holders.empty()) owner.reason = "no visible holder";
+      owner.sockets.push_back(std::move(s));
+      owners.push_back(std::move(owner));
+    }
+  }
+  return owners;
+}
+
+}  // namespace bindtrace
