@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "bindtrace/owner.hpp"
 #include "bindtrace/tracer.hpp"
 
 namespace bindtrace {
@@ -19,6 +20,8 @@ struct CliRequest {
   bool json = false;
   ColourMode colour = ColourMode::auto_;
   bool verbose = false;
+  bool resolve_owner = true;              // --no-owner turns owner lookups off
+  std::optional<OwnerSource> owner_path;  // --owner-path: force one resolution path
   // --help / --version: print this and exit 0.
   std::optional<std::string> early_output;
 };

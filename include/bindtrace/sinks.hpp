@@ -13,6 +13,12 @@ namespace bindtrace {
 
 // The event as the JSON object of the output contract (no owner/diagnosis yet).
 [[nodiscard]] nlohmann::ordered_json event_to_json(const Event& event);
+// The "owner" object of the output contract (also used by `who --json`).
+[[nodiscard]] nlohmann::ordered_json owner_to_json(const Owner& owner);
+// One socket as JSON: proto, family, addr, port, state, options, inode.
+[[nodiscard]] nlohmann::ordered_json socket_to_json(const SocketEntry& socket);
+// "python3 (pid 991, uid 0)" lines and the socket, for text output.
+[[nodiscard]] std::string owner_to_text(const Owner& owner, const std::string& indent);
 // One line, always valid UTF-8 JSON, ending in '\n'.
 [[nodiscard]] std::string event_to_json_line(const Event& event);
 // One readable block, untrusted text escaped; colour codes only when colour.

@@ -51,6 +51,8 @@ class Tracer {
   void run(const EventHandler& on_event, const TickHandler& on_tick = {});
   void stop() noexcept { stop_.store(true); }
   [[nodiscard]] TraceStats stats() const;
+  // The attached capture (its listener index serves owner lookups); null before attach().
+  [[nodiscard]] const CaptureSession* session() const noexcept { return session_.get(); }
 
  private:
   void enrich(Event& event);

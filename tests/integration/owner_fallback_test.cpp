@@ -27,14 +27,14 @@ using testing::free_port;
 using testing::testprog;
 
 std::uint32_t netns_inode(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return 0;
   return static_cast<std::uint32_t>(st.st_ino);
 }
 
 // The socket inode behind /proc/PID/fd/FD, read independently of the code under test.
 std::uint64_t socket_inode(pid_t pid, int fd) {
-  struct stat st{};
+  struct stat st {};
   const std::string path = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
   if (::stat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return 0;
   return st.st_ino;
@@ -188,7 +188,8 @@ TEST_F(OwnerFallbackTest, V6OnlyListenerReportsV6Only) {
 
 TEST_F(OwnerFallbackTest, V4MappedListenerIsShownAsIpv4) {
   const auto port = free_port();
-  auto holder = hold({"-f", "6", "--no-v6only", "-a", "::ffff:127.0.0.1", "-P", std::to_string(port)}, "listen");
+  auto holder =
+      hold({"-f", "6", "--no-v6only", "-a", "::ffff:127.0.0.1", "-P", std::to_string(port)}, "listen");
 
   const auto entries = list(Proto::tcp, port);
   ASSERT_EQ(entries.size(), 1u);
@@ -257,7 +258,8 @@ class OtherNetnsTest : public OwnerFallbackTest {
 
 TEST_F(OtherNetnsTest, ListenersInAnotherNetworkNamespaceAreNotListed) {
   const auto port = free_port();
-  auto holder = hold({"-a", "127.0.0.1", "-P", std::to_string(port)}, "listen", {"ip", "netns", "exec", name_});
+  auto holder =
+      hold({"-a", "127.0.0.1", "-P", std::to_string(port)}, "listen", {"ip", "netns", "exec", name_});
 
   EXPECT_TRUE(list(Proto::tcp, port).empty());
 

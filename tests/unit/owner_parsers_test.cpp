@@ -41,8 +41,9 @@ TEST(ParseSocketLink, EmptyInodeIsRejected) {
 }
 
 TEST(ParseSocketLink, GarbageIsRejected) {
-  for (const char* link : {"", "socket:", "socket:[", "socket:[12", "socket:12]", "socket:[12a]", "socket:[-1]",
-                           "socket:[+1]", "socket:[ 1]", "socket:[1] ", "Socket:[1]", "xsocket:[1]"})
+  for (const char* link :
+       {"", "socket:", "socket:[", "socket:[12", "socket:12]", "socket:[12a]", "socket:[-1]", "socket:[+1]",
+        "socket:[ 1]", "socket:[1] ", "Socket:[1]", "xsocket:[1]"})
     EXPECT_EQ(parse_socket_link(link), std::nullopt) << link;
 }
 
@@ -137,7 +138,8 @@ TEST(ParseInetDiagMsg, V4MappedIpv6IsShownAsIpv4) {
 }
 
 TEST(ParseInetDiagMsg, Ipv6WildcardWithV6OnlyAttribute) {
-  const auto bytes = DiagPayload(AF_INET6, kListen, "::", 8000, "::", 0).attr(INET_DIAG_SKV6ONLY, {1}).bytes();
+  const auto bytes =
+      DiagPayload(AF_INET6, kListen, "::", 8000, "::", 0).attr(INET_DIAG_SKV6ONLY, {1}).bytes();
   const auto entry = parse_inet_diag_msg(bytes, Proto::tcp);
   ASSERT_TRUE(entry);
   EXPECT_EQ(entry->local_addr, "::");
@@ -190,20 +192,22 @@ TEST(ParseInetDiagMsg, TruncatedAttributeIsRejected) {
   const auto full = DiagPayload(AF_INET6, kListen, "::", 80, "::", 0).attr(INET_DIAG_SKV6ONLY, {1}).bytes();
   // A partial header (1..3 bytes) or a header whose rta_len (5) overruns the buffer.
   for (std::size_t extra = 1; extra <= sizeof(rtattr); ++extra) {
-    const std::vector<std::uint8_t> cut(full.begin(),
-                                        full.begin() + static_cast<std::ptrdiff_t>(sizeof(inet_diag_msg) + extra));
+    const std::vector<std::uint8_t> cut(
+        full.begin(), full.begin() + static_cast<std::ptrdiff_t>(sizeof(inet_diag_msg) + extra));
     EXPECT_EQ(parse_inet_diag_msg(cut, Proto::tcp), std::nullopt) << extra;
   }
 }
 
 TEST(ParseInetDiagMsg, AttributeShorterThanItsHeaderIsRejected) {
-  const auto bytes = DiagPayload(AF_INET, kListen, "0.0.0.0", 80, "0.0.0.0", 0).attr(INET_DIAG_MARK, {}, 2).bytes();
+  const auto bytes =
+      DiagPayload(AF_INET, kListen, "0.0.0.0", 80, "0.0.0.0", 0).attr(INET_DIAG_MARK, {}, 2).bytes();
   EXPECT_EQ(parse_inet_diag_msg(bytes, Proto::tcp), std::nullopt);
 }
 
 TEST(ParseInetDiagMsg, AttributeLongerThanThePayloadIsRejected) {
-  const auto bytes =
-      DiagPayload(AF_INET, kListen, "0.0.0.0", 80, "0.0.0.0", 0).attr(INET_DIAG_MARK, {1, 2, 3, 4}, 64).bytes();
+  const auto bytes = DiagPayload(AF_INET, kListen, "0.0.0.0", 80, "0.0.0.0", 0)
+                         .attr(INET_DIAG_MARK, {1, 2, 3, 4}, 64)
+                         .bytes();
   EXPECT_EQ(parse_inet_diag_msg(bytes, Proto::tcp), std::nullopt);
 }
 

@@ -105,6 +105,18 @@ void add_trace_options(CLI::App& app, CliRequest& req) {
       ->type_name("SIZE");
   app.add_flag("--batch", req.trace.capture.batched,
                "Batched wake-ups for failure storms (drained every few ms)");
+  app.add_flag("!--no-owner", req.resolve_owner, "Do not look up who blocks the endpoint");
+  app.add_option_function<std::string>(
+         "--owner-path",
+         [&req](const std::string& v) {
+           if (v == "index") req.owner_path = OwnerSource::index;
+           else if (v == "iterators") req.owner_path = OwnerSource::iterators;
+           else if (v == "sock_diag") req.owner_path = OwnerSource::sock_diag;
+           else if (v == "auto") req.owner_path.reset();
+           else throw UsageError("--owner-path: '" + v + "' is not auto, index, iterators or sock_diag");
+         },
+         "Force one owner lookup path: auto|index|iterators|sock_diag")
+      ->type_name("PATH");
   app.add_option("--btf", req.trace.capture.btf_path, "External BTF file when the kernel has none")
       ->type_name("FILE");
 }

@@ -13,6 +13,7 @@
 #include "bindtrace/capture.hpp"
 #include "bindtrace/errno_names.hpp"
 #include "bindtrace/escape.hpp"
+#include "bindtrace/owner/worker.hpp"
 #include "bindtrace/sinks.hpp"
 #include "bindtrace/tracer.hpp"
 #include "cli/commands.hpp"
@@ -93,18 +94,30 @@ int run_trace(const CliRequest& request) {
 
   EndpointTally tally;
   std::uint64_t reported_drops = 0;
-  bool output_closed = false;
+  std::atomic<bool> output_closed{false};
+  // Runs on the owner worker's thread (or inline without owner lookups): the
+  // only place that writes to stdout, so events stay in order.
+  auto print = [&](const Event& event) {
+    if (output_closed) return;
+    sink->write(event);
+    sink->flush();
+    if (std::ferror(stdout)) {  // EPIPE: the reader (e.g. head) is gone
+      output_closed = true;
+      tracer.stop();
+      return;
+    }
+    tally.add(event);
+  };
+  std::unique_ptr<OwnerWorker> worker;
+  if (request.resolve_owner) {
+    ResolverOptions resolver_options;
+    resolver_options.force = request.owner_path;
+    worker = std::make_unique<OwnerWorker>(resolver_options, tracer.session(), print);
+  }
   tracer.run(
       [&](const Event& event) {
-        if (output_closed) return;
-        sink->write(event);
-        sink->flush();
-        if (std::ferror(stdout)) {  // EPIPE: the reader (e.g. head) is gone
-          output_closed = true;
-          tracer.stop();
-          return;
-        }
-        tally.add(event);
+        if (worker) worker->submit(event);
+        else print(event);
       },
       [&](const TraceStats& s) {
         if (s.kernel.dropped > reported_drops) {
@@ -114,6 +127,12 @@ int run_trace(const CliRequest& request) {
           reported_drops = s.kernel.dropped;
         }
       });
+  OwnerWorkerStats owner_stats;
+  if (worker) {
+    worker->drain();
+    owner_stats = worker->stats();
+    worker.reset();
+  }
   g_tracer.store(nullptr);
 
   if (output_closed) return 0;
@@ -123,6 +142,12 @@ int run_trace(const CliRequest& request) {
     std::fflush(stdout);
   }
   print_counters(stats);
+  if (request.resolve_owner)
+    std::fprintf(stderr, "bindtrace: owners resolved %llu (cache hits %llu), not found %llu, skipped under load %llu\n",
+                 static_cast<unsigned long long>(owner_stats.resolved),
+                 static_cast<unsigned long long>(owner_stats.cache_hits),
+                 static_cast<unsigned long long>(owner_stats.failures),
+                 static_cast<unsigned long long>(owner_stats.skipped));
   return 0;
 }
 

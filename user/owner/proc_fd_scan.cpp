@@ -1,7 +1,8 @@
 // /proc/*/fd scan with getdents64 and readlinkat relative to directory fds:
-// no DIR buffers, no path building per fd, and /proc/PID files are read only
-// for processes that hold a wanted socket. This is what `who` costs without
-// BPF iterators, so it is kept close to the syscalls.
+// no DIR buffers, no path building per fd, the fd tables split over a few
+// threads, and /proc/PID files read only for processes that hold a wanted
+// socket. This is what `who` costs without BPF iterators, so it is kept
+// close to the syscalls.
 #include "bindtrace/owner/proc_fd_scan.hpp"
 
 #include <dirent.h>
@@ -14,6 +15,8 @@
 #include <cstddef>
 #include <cstring>
 #include <string_view>
+#include <system_error>
+#include <thread>
 
 #include "bindtrace/proc_reader.hpp"
 #include "bindtrace/unique_fd.hpp"
@@ -23,6 +26,8 @@ namespace {
 
 constexpr std::string_view kSocketPrefix = "socket:[";
 constexpr std::size_t kDirentBufferBytes = 32 << 10;
+constexpr std::size_t kPidsPerWorker = 256;  // below this a thread costs more than it saves
+constexpr std::size_t kMaxWorkers = 8;
 
 template <typename Int>
 std::optional<Int> parse_decimal(std::string_view text) noexcept {
@@ -54,18 +59,26 @@ int for_each_entry(int dir, std::byte* buffer, OnName&& on_name) {
 }
 
 struct Match {
+  std::uint32_t pid;
   int fd;
   std::uint64_t inode;
 };
 
-// Appends (fd, inode) for each socket in `inodes` that `pid` holds.
+// What one worker found in its share of the processes.
+struct ScanResult {
+  std::vector<Match> matches;
+  std::uint64_t vanished = 0;
+  std::uint64_t denied = 0;
+};
+
+// Appends a Match for each socket in `inodes` that `pid` holds.
 // Returns 0 or the errno that stopped the scan of this process.
-int scan_process(int proc_dir, std::string_view pid_name, const std::set<std::uint64_t>& inodes,
-                 std::byte* buffer, std::vector<Match>& matches) {
+int scan_process(int proc_dir, std::uint32_t pid, const std::set<std::uint64_t>& inodes, std::byte* buffer,
+                 std::vector<Match>& matches) {
   char path[32];
-  if (pid_name.size() + 4 >= sizeof(path)) return ENAMETOOLONG;
-  std::memcpy(path, pid_name.data(), pid_name.size());
-  std::memcpy(path + pid_name.size(), "/fd", 4);
+  const auto [end, ec] = std::to_chars(path, path + sizeof(path) - 4, pid);
+  if (ec != std::errc()) return ENAMETOOLONG;
+  std::memcpy(end, "/fd", 4);
   const UniqueFd fd_dir(::openat(proc_dir, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd_dir) return errno;
 
@@ -77,8 +90,68 @@ int scan_process(int proc_dir, std::string_view pid_name, const std::set<std::ui
     // An fd closed since getdents gives ENOENT: it holds nothing now.
     if (len <= 0 || static_cast<std::size_t>(len) >= sizeof(link)) return;
     const auto inode = parse_socket_link({link, static_cast<std::size_t>(len)});
-    if (inode && inodes.contains(*inode)) matches.push_back({*fd, *inode});
+    if (inode && inodes.contains(*inode)) matches.push_back({pid, *fd, *inode});
   });
+}
+
+// Scans pids[first], pids[first + step], ... (interleaved, so workers share
+// the load even when fd-heavy processes cluster).
+ScanResult scan_share(int proc_dir, const std::vector<std::uint32_t>& pids, std::size_t first,
+                      std::size_t step, const std::set<std::uint64_t>& inodes) {
+  ScanResult result;
+  std::vector<std::uint64_t> storage(kDirentBufferBytes / sizeof(std::uint64_t));  // aligned for dirent64
+  auto* buffer = reinterpret_cast<std::byte*>(storage.data());
+  for (std::size_t i = first; i < pids.size(); i += step) {
+    const int err = scan_process(proc_dir, pids[i], inodes, buffer, result.matches);
+    if (err == ENOENT || err == ESRCH)
+      ++result.vanished;
+    else if (err == EACCES || err == EPERM)
+      ++result.denied;
+  }
+  return result;
+}
+
+// The numeric entries of the /proc root.
+std::vector<std::uint32_t> list_pids(int proc_dir) {
+  std::vector<std::uint64_t> storage(kDirentBufferBytes / sizeof(std::uint64_t));
+  std::vector<std::uint32_t> pids;
+  for_each_entry(proc_dir, reinterpret_cast<std::byte*>(storage.data()),
+                 [&](const char* name, unsigned char type) {
+                   if (type != DT_DIR && type != DT_UNKNOWN) return;
+                   if (const auto pid = parse_decimal<std::uint32_t>(name)) pids.push_back(*pid);
+                 });
+  return pids;
+}
+
+// readlink on /proc/PID/fd/N costs a pid lookup and a ptrace access check
+// each; with thousands of processes the scan is syscall-bound and splits
+// well over CPUs.
+std::vector<Match> scan_all(int proc_dir, const std::vector<std::uint32_t>& pids,
+                            const std::set<std::uint64_t>& inodes, FdScanStats& counts) {
+  const std::size_t by_size = pids.size() / kPidsPerWorker + 1;
+  const std::size_t workers = std::clamp<std::size_t>(
+      std::min<std::size_t>(std::thread::hardware_concurrency(), by_size), 1, kMaxWorkers);
+  std::vector<ScanResult> results(workers);
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t w = 1; w < workers; ++w) {
+      try {
+        threads.emplace_back([&, w] { results[w] = scan_share(proc_dir, pids, w, workers, inodes); });
+      } catch (const std::system_error&) {
+        results[w] = scan_share(proc_dir, pids, w, workers, inodes);
+      }
+    }
+    results[0] = scan_share(proc_dir, pids, 0, workers, inodes);
+  }
+  std::vector<Match> matches;
+  for (ScanResult& r : results) {
+    counts.vanished += r.vanished;
+    counts.denied += r.denied;
+    matches.insert(matches.end(), r.matches.begin(), r.matches.end());
+  }
+  std::sort(matches.begin(), matches.end(),
+            [](const Match& a, const Match& b) { return a.pid != b.pid ? a.pid < b.pid : a.fd < b.fd; });
+  return matches;
 }
 
 }  // namespace
@@ -100,49 +173,37 @@ std::vector<Holder> scan_socket_holders(const std::set<std::uint64_t>& inodes, c
 
   const UniqueFd proc_dir(::open(proc_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!proc_dir) return holders;
+  const std::vector<std::uint32_t> pids = list_pids(proc_dir.get());
+  counts.processes += pids.size();
+  const std::vector<Match> matches = scan_all(proc_dir.get(), pids, inodes, counts);
 
-  // Two buffers, since the /proc listing is still being walked while a
-  // process's fd directory is read; uint64_t storage keeps dirent64 aligned.
-  std::vector<std::uint64_t> storage(2 * kDirentBufferBytes / sizeof(std::uint64_t));
-  auto* root_buffer = reinterpret_cast<std::byte*>(storage.data());
-  std::byte* fd_buffer = root_buffer + kDirentBufferBytes;
-
+  // /proc/PID files are read only for holders, once per process.
   const ProcReader reader(proc_root);
-  std::vector<Match> matches;
-  for_each_entry(proc_dir.get(), root_buffer, [&](const char* name, unsigned char type) {
-    if (type != DT_DIR && type != DT_UNKNOWN) return;
-    const auto pid = parse_decimal<std::uint32_t>(name);
-    if (!pid) return;
-    ++counts.processes;
-    matches.clear();
-    const int err = scan_process(proc_dir.get(), name, inodes, fd_buffer, matches);
-    if (err == ENOENT || err == ESRCH) ++counts.vanished;
-    else if (err == EACCES || err == EPERM) ++counts.denied;
-    if (matches.empty()) return;
-
+  for (std::size_t i = 0; i < matches.size();) {
+    const std::uint32_t pid = matches[i].pid;
+    std::size_t next = i;
+    while (next < matches.size() && matches[next].pid == pid) ++next;
     // Start time first: it fails when the process exited after its fds were read.
-    const auto start_time = reader.start_time(*pid);
+    const auto start_time = reader.start_time(pid);
     if (!start_time) {
       ++counts.vanished;
-      return;
+      i = next;
+      continue;
     }
     Holder base;
-    base.pid = *pid;
+    base.pid = pid;
     base.start_time = *start_time;
-    base.comm = reader.comm(*pid).value_or("");
-    base.cmdline = reader.cmdline(*pid).value_or("");
-    base.uid = reader.uid(*pid).value_or(0);
-    base.cgroup = reader.cgroup_path(*pid).value_or("");
-    for (const Match& m : matches) {
+    base.comm = reader.comm(pid).value_or("");
+    base.cmdline = reader.cmdline(pid).value_or("");
+    base.uid = reader.uid(pid).value_or(0);
+    base.cgroup = reader.cgroup_path(pid).value_or("");
+    for (; i < next; ++i) {
       Holder holder = base;
-      holder.fd = m.fd;
-      holder.inode = m.inode;
+      holder.fd = matches[i].fd;
+      holder.inode = matches[i].inode;
       holders.push_back(std::move(holder));
     }
-  });
-
-  std::sort(holders.begin(), holders.end(),
-            [](const Holder& a, const Holder& b) { return a.pid != b.pid ? a.pid < b.pid : a.fd < b.fd; });
+  }
   return holders;
 }
 

@@ -36,7 +36,7 @@ std::string runtime_message(const char* what, int err) {
 }
 
 std::uint32_t current_netns() {
-  struct stat st{};
+  struct stat st {};
   if (::stat("/proc/thread-self/ns/net", &st) != 0) return 0;
   return static_cast<std::uint32_t>(st.st_ino);
 }
@@ -89,8 +89,9 @@ DiagRequest make_request(const SocketQuery& query, std::uint8_t family, std::uin
   req.header.nlmsg_seq = seq;
   req.request.sdiag_family = family;
   req.request.sdiag_protocol = query.proto == Proto::udp ? IPPROTO_UDP : IPPROTO_TCP;
-  req.request.idiag_states =
-      query.proto == Proto::tcp && query.listening_only ? (1U << static_cast<int>(TcpState::listen)) : kAllStates;
+  req.request.idiag_states = query.proto == Proto::tcp && query.listening_only
+                                 ? (1U << static_cast<int>(TcpState::listen))
+                                 : kAllStates;
   // INET_DIAG_SKV6ONLY needs no idiag_ext bit: inet_diag_msg_attrs_fill sends it for every AF_INET6 socket.
   req.request.idiag_ext = 0;
   return req;
@@ -128,7 +129,8 @@ void receive_dump(int fd, std::uint32_t seq, const SocketQuery& query, std::uint
       throw RuntimeError(runtime_message("read the inet_diag answer", errno));
     }
     if (n == 0) throw RuntimeError("sock_diag: the kernel closed the netlink socket before the dump ended.");
-    if (msg.msg_flags & MSG_TRUNC) throw RuntimeError("sock_diag: a netlink answer did not fit the receive buffer.");
+    if (msg.msg_flags & MSG_TRUNC)
+      throw RuntimeError("sock_diag: a netlink answer did not fit the receive buffer.");
     if (from.nl_pid != 0) continue;  // not from the kernel
 
     int left = static_cast<int>(n);
@@ -145,14 +147,15 @@ void receive_dump(int fd, std::uint32_t seq, const SocketQuery& query, std::uint
       }
       if (h->nlmsg_type == NLMSG_ERROR) {
         nlmsgerr err{};
-        if (payload_len < sizeof(err)) throw RuntimeError("sock_diag: the kernel sent a truncated netlink error.");
+        if (payload_len < sizeof(err))
+          throw RuntimeError("sock_diag: the kernel sent a truncated netlink error.");
         std::memcpy(&err, payload, sizeof(err));
         if (err.error == 0) continue;  // an acknowledgement
         // ENOENT: the protocol's diag module (tcp_diag/udp_diag) is not available.
-        throw RuntimeError(runtime_message(
-            query.proto == Proto::udp ? "dump UDP sockets (is udp_diag available?)"
-                                      : "dump TCP sockets (is tcp_diag available?)",
-            -err.error));
+        throw RuntimeError(runtime_message(query.proto == Proto::udp
+                                               ? "dump UDP sockets (is udp_diag available?)"
+                                               : "dump TCP sockets (is tcp_diag available?)",
+                                           -err.error));
       }
       if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY) continue;
       auto entry = parse_inet_diag_msg({payload, payload_len}, query.proto);
@@ -195,9 +198,12 @@ std::optional<SocketEntry> parse_inet_diag_msg(std::span<const std::uint8_t> pay
 
   SocketEntry entry;
   entry.proto = proto;
-  if (msg.idiag_family == AF_INET) entry.family = Family::ipv4;
-  else if (msg.idiag_family == AF_INET6) entry.family = Family::ipv6;
-  else return std::nullopt;
+  if (msg.idiag_family == AF_INET)
+    entry.family = Family::ipv4;
+  else if (msg.idiag_family == AF_INET6)
+    entry.family = Family::ipv6;
+  else
+    return std::nullopt;
   if (msg.idiag_state < static_cast<std::uint8_t>(TcpState::established) ||
       msg.idiag_state > static_cast<std::uint8_t>(TcpState::new_syn_recv))
     return std::nullopt;

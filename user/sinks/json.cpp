@@ -36,12 +36,58 @@ nlohmann::ordered_json event_to_json(const Event& event) {
   process["cgroup_id"] = event.process.cgroup_id;
   j["process"] = std::move(process);
 
+  if (event.owner) j["owner"] = owner_to_json(*event.owner);
   if (event.socket.known) {
     j["socket"] = {{"reuseaddr", event.socket.reuseaddr},
                    {"reuseport", event.socket.reuseport},
                    {"v6only", event.socket.v6only},
                    {"type", event.socket.type == 1 ? "stream" : event.socket.type == 2 ? "dgram" : "other"}};
   }
+  return j;
+}
+
+nlohmann::ordered_json socket_to_json(const SocketEntry& s) {
+  nlohmann::ordered_json j;
+  j["proto"] = proto_name(s.proto);
+  j["family"] = family_name(s.family);
+  j["addr"] = s.local_addr;
+  j["port"] = s.local_port;
+  j["state"] = s.proto == Proto::udp ? std::string_view("BOUND") : tcp_state_name(s.state);
+  if (s.v4_mapped) j["v4_mapped"] = true;
+  if (s.options_known) {
+    j["reuseaddr"] = s.reuseaddr;
+    j["reuseport"] = s.reuseport;
+  }
+  if (s.family == Family::ipv6) j["v6only"] = s.v6only;
+  j["uid"] = s.uid;
+  if (s.inode != 0) j["inode"] = s.inode;
+  if (s.expires_ms >= 0) j["expires_ms"] = s.expires_ms;
+  return j;
+}
+
+nlohmann::ordered_json owner_to_json(const Owner& owner) {
+  nlohmann::ordered_json j;
+  j["kind"] = owner_kind_name(owner.kind);
+  if (!owner.state.empty()) j["state"] = owner.state;
+  j["source"] = owner_source_name(owner.source);
+  if (owner.kind == OwnerKind::time_wait || owner.time_wait_count > 0) {
+    j["count"] = owner.time_wait_count;
+    j["expires_ms"] = owner.expires_ms;
+  }
+  j["holders"] = nlohmann::ordered_json::array();
+  for (const Holder& h : owner.holders) {
+    nlohmann::ordered_json holder;
+    holder["pid"] = h.pid;
+    holder["comm"] = to_valid_utf8(h.comm);
+    holder["cmdline"] = to_valid_utf8(h.cmdline);
+    holder["uid"] = h.uid;
+    holder["cgroup"] = to_valid_utf8(h.cgroup);
+    if (h.fd >= 0) holder["fd"] = h.fd;
+    j["holders"].push_back(std::move(holder));
+  }
+  j["sockets"] = nlohmann::ordered_json::array();
+  for (const SocketEntry& s : owner.sockets) j["sockets"].push_back(socket_to_json(s));
+  if (!owner.reason.empty()) j["reason"] = to_valid_utf8(owner.reason);
   return j;
 }
 

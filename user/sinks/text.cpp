@@ -59,6 +59,8 @@ std::string event_to_text(const Event& event, bool colour) {
     out += "  cmdline  " + escape_for_terminal(p.cmdline) + (p.cmdline_truncated ? " [truncated]" : "") + "\n";
   if (!p.cgroup.empty()) out += "  cgroup   " + escape_for_terminal(p.cgroup) + "\n";
 
+  if (event.owner) out += owner_to_text(*event.owner, "  ");
+
   std::string socket = "  socket   ";
   if (event.socket.known) {
     socket += std::string("SO_REUSEADDR ") + (event.socket.reuseaddr ? "on" : "off") +
@@ -71,6 +73,52 @@ std::string event_to_text(const Event& event, bool colour) {
   out += socket;
   if (colour) out += kReset;
   out += "\n\n";
+  return out;
+}
+
+std::string owner_to_text(const Owner& owner, const std::string& indent) {
+  std::string out;
+  auto socket_text = [](const SocketEntry& s) {
+    std::string t(proto_name(s.proto));
+    t += ' ';
+    Endpoint e;
+    e.family = s.family;
+    e.address = s.local_addr;
+    e.port = s.local_port;
+    t += escape_for_terminal(to_string(e));
+    t += ' ';
+    t += s.proto == Proto::udp ? std::string_view("BOUND") : tcp_state_name(s.state);
+    if (s.options_known)
+      t += std::string(s.reuseaddr ? " SO_REUSEADDR" : "") + (s.reuseport ? " SO_REUSEPORT" : "");
+    return t;
+  };
+  const std::string source = " [" + std::string(owner_source_name(owner.source)) + "]";
+  switch (owner.kind) {
+    case OwnerKind::time_wait:
+      out += indent + "owner    " + std::to_string(owner.time_wait_count) + " TIME_WAIT socket" +
+             (owner.time_wait_count == 1 ? "" : "s") + " (kernel-owned, no process)";
+      if (owner.expires_ms >= 0) out += ", the first is freed in " + std::to_string((owner.expires_ms + 999) / 1000) + " s";
+      out += source + "\n";
+      break;
+    case OwnerKind::gone:
+    case OwnerKind::unknown:
+      out += indent + "owner    " + std::string(owner_kind_name(owner.kind)) + ": " +
+             escape_for_terminal(owner.reason) + source + "\n";
+      break;
+    default: {
+      const char* label = owner.kind == OwnerKind::forwarder           ? " (port forwarder)"
+                          : owner.kind == OwnerKind::socket_activation ? " (systemd socket activation)"
+                                                                       : "";
+      for (std::size_t i = 0; i < owner.holders.size(); ++i) {
+        const Holder& h = owner.holders[i];
+        out += indent + (i == 0 ? "owner    " : "         ") + escape_for_terminal(h.comm) + " (pid " +
+               std::to_string(h.pid) + ", uid " + std::to_string(h.uid) + ")" + (i == 0 ? label : "");
+        if (i == 0 && !owner.sockets.empty()) out += " holds " + socket_text(owner.sockets.front());
+        out += (i == 0 ? source : "") + "\n";
+        if (!h.cmdline.empty()) out += indent + "           " + escape_for_terminal(h.cmdline) + "\n";
+      }
+    }
+  }
   return out;
 }
 

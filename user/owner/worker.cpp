@@ -1,0 +1,98 @@
+// The resolution worker (see worker.hpp).
+#include "bindtrace/owner/worker.hpp"
+
+namespace bindtrace {
+
+OwnerWorker::OwnerWorker(ResolverOptions options, const CaptureSession* index, Deliver deliver,
+                         std::size_t capacity, std::chrono::milliseconds cache_ttl)
+    : options_(std::move(options)),
+      index_(index),
+      deliver_(std::move(deliver)),
+      capacity_(capacity < 2 ? 2 : capacity),
+      cache_ttl_(cache_ttl),
+      thread_([this] { run(); }) {}
+
+OwnerWorker::~OwnerWorker() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  not_empty_.notify_all();
+  thread_.join();
+}
+
+void OwnerWorker::submit(Event event) {
+  std::unique_lock lock(mutex_);
+  not_full_.wait(lock, [&] { return queue_.size() < capacity_; });
+  queue_.push_back(std::move(event));
+  not_empty_.notify_one();
+}
+
+void OwnerWorker::drain() {
+  std::unique_lock lock(mutex_);
+  idle_.wait(lock, [&] { return queue_.empty() && !busy_; });
+}
+
+OwnerWorkerStats OwnerWorker::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void OwnerWorker::resolve(Event& event, bool skip) {
+  // Only failures that have an owner go through the resolver at all.
+  if (event.err != EADDRINUSE || event.op == Op::connect || !event.endpoint.has_port()) return;
+  if (skip) {
+    Owner owner;
+    owner.reason = "not resolved: more failures than the resolver keeps up with (counted as skipped)";
+    event.owner = std::move(owner);
+    std::lock_guard lock(mutex_);
+    ++stats_.skipped;
+    return;
+  }
+  const CacheKey key{event.netns, static_cast<int>(event.proto), static_cast<int>(event.endpoint.family),
+                     event.endpoint.address, event.endpoint.port, event.socket.reuseaddr};
+  const auto now = std::chrono::steady_clock::now();
+  if (auto it = cache_.find(key); it != cache_.end() && now - it->second.at < cache_ttl_) {
+    event.owner = it->second.owner;
+    std::lock_guard lock(mutex_);
+    ++stats_.cache_hits;
+    return;
+  }
+  event.owner = resolver_->resolve(event);
+  const bool failed = event.owner && event.owner->kind == OwnerKind::unknown;
+  if (event.owner && !failed) cache_[key] = Cached{*event.owner, now};
+  if (cache_.size() > 4096) cache_.clear();  // bounded: bursts hit a handful of endpoints
+  std::lock_guard lock(mutex_);
+  ++stats_.resolved;
+  if (failed) ++stats_.failures;
+}
+
+void OwnerWorker::run() {
+  // The resolver lives on this thread: it may setns the thread it runs on.
+  OwnerResolver resolver(options_, index_);
+  resolver_ = &resolver;
+  for (;;) {
+    Event event;
+    bool skip = false;
+    {
+      std::unique_lock lock(mutex_);
+      not_empty_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+      if (queue_.empty()) break;
+      event = std::move(queue_.front());
+      queue_.pop_front();
+      skip = queue_.size() >= capacity_ / 2;
+      busy_ = true;
+      not_full_.notify_one();
+    }
+    resolve(event, skip);
+    deliver_(event);
+    {
+      std::lock_guard lock(mutex_);
+      busy_ = false;
+      if (queue_.empty()) idle_.notify_all();
+    }
+  }
+  resolver_ = nullptr;
+}
+
+}  // namespace bindtrace
