@@ -120,10 +120,13 @@ SocketIterators* OwnerResolver::iterators() {
 void OwnerResolver::fill_holder(Holder& h) {
   const ProcReader proc(options_.proc_root);
   if (h.start_time == 0) h.start_time = proc.start_time(h.pid).value_or(0);
+  // The /proc scan already filled these; the iterators and the index did not.
   if (h.comm.empty()) h.comm = proc.comm(h.pid).value_or("");
-  h.cmdline = proc.cmdline(h.pid).value_or("");
-  h.cgroup = proc.cgroup_path(h.pid).value_or("");
-  if (auto uid = proc.uid(h.pid)) h.uid = *uid;
+  if (h.cmdline.empty()) h.cmdline = proc.cmdline(h.pid).value_or("");
+  if (h.cgroup.empty()) {
+    h.cgroup = proc.cgroup_path(h.pid).value_or("");
+    if (auto uid = proc.uid(h.pid)) h.uid = *uid;
+  }
 }
 
 std::vector<SocketEntry> OwnerResolver::list_sockets(const SocketQuery& query, OwnerSource& source) {
@@ -265,8 +268,8 @@ std::optional<Owner> OwnerResolver::resolve(const Event& event) {
       if (gone) return gone;
       ++stats_.failures;
       owner.reason = sockets.empty()
-                         ? "nothing is bound to the port any more (released before we looked, or bound "
-                           "without listen(), which sock_diag and iterators cannot see)"
+                         ? "nothing is bound to the port any more (released before we looked; a socket bound "
+                           "without listen() is invisible to iter/tcp, use --owner-path sock_diag)"
                          : "no socket on the port conflicts by the kernel's rules (it was released before we looked)";
     }
     return owner;

@@ -19,7 +19,7 @@ struct FdScanStats {
 
 // Every (pid, fd) whose /proc/PID/fd/N link is "socket:[inode]" for an inode
 // in `inodes`. Holders are filled with pid, fd, inode, comm, cmdline, uid,
-// cgroup and start_time (read via ProcReader). Sorted by pid.
+// cgroup and start_time (read via ProcReader). Sorted by pid, then fd.
 [[nodiscard]] std::vector<Holder> scan_socket_holders(const std::set<std::uint64_t>& inodes,
                                                       const std::string& proc_root = "/proc",
                                                       FdScanStats* stats = nullptr);
