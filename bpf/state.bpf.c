@@ -40,10 +40,11 @@ static __always_inline void bt_listener_fill(struct sock *sk, struct bt_listener
 	struct bt_sock_info si = {};
 
 	l->sk_id = (__u64)sk;
+	/* Explicit sizes: BPF_CORE_READ_INTO on a byte array would copy one byte. */
 	if (key->family == BT_AF_INET)
-		BPF_CORE_READ_INTO(l->addr, sk, __sk_common.skc_rcv_saddr);
+		bpf_core_read(l->addr, 4, &sk->__sk_common.skc_rcv_saddr);
 	else
-		BPF_CORE_READ_INTO(l->addr, sk, __sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(l->addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
 	bt_read_sock((struct socket *)BPF_CORE_READ(sk, sk_socket), &si);
 	l->sock_flags = si.flags;
 }

@@ -7,11 +7,12 @@
 #include <vector>
 
 #include "bindtrace/owner.hpp"
+#include "bindtrace/port_sources.hpp"
 #include "bindtrace/tracer.hpp"
 
 namespace bindtrace {
 
-enum class Command { trace, info };
+enum class Command { trace, info, who, check };
 enum class ColourMode { auto_, always, never };
 
 struct CliRequest {
@@ -22,6 +23,10 @@ struct CliRequest {
   bool verbose = false;
   bool resolve_owner = true;              // --no-owner turns owner lookups off
   std::optional<OwnerSource> owner_path;  // --owner-path: force one resolution path
+  // who / check: the ports named (a PORT without /proto means tcp and udp for who).
+  std::vector<PortSpec> ports;
+  std::vector<bool> ports_any_proto;  // parallel to ports: no /tcp or /udp was given
+  std::string from_file;              // check --from
   // --help / --version: print this and exit 0.
   std::optional<std::string> early_output;
 };

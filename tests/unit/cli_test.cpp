@@ -101,3 +101,37 @@ TEST(Cli, UnknownSubcommandSuggestsTheNearest) {
 
 }  // namespace
 }  // namespace bindtrace
+
+namespace bindtrace {
+namespace {
+
+TEST(CliWho, PortsAreParsedAndBarePortsMeanBothProtocols) {
+  const CliRequest r = parse_cli({"who", "8001", "53/udp", "--json"});
+  EXPECT_EQ(r.command, Command::who);
+  ASSERT_EQ(r.ports.size(), 2u);
+  EXPECT_EQ(r.ports[0].port, 8001);
+  EXPECT_TRUE(r.ports_any_proto[0]);
+  EXPECT_EQ(r.ports[1].proto, Proto::udp);
+  EXPECT_FALSE(r.ports_any_proto[1]);
+  EXPECT_TRUE(r.json);
+}
+
+TEST(CliWho, NoPortsListsEverything) {
+  const CliRequest r = parse_cli({"who"});
+  EXPECT_EQ(r.command, Command::who);
+  EXPECT_TRUE(r.ports.empty());
+}
+
+TEST(CliWho, BadPortIsAUsageError) { EXPECT_THROW((void)parse_cli({"who", "99999"}), UsageError); }
+
+TEST(CliCheck, RangesAndFrom) {
+  const CliRequest r = parse_cli({"check", "8000-8001", "--from", "compose.yml"});
+  EXPECT_EQ(r.command, Command::check);
+  EXPECT_EQ(r.ports.size(), 2u);
+  EXPECT_EQ(r.from_file, "compose.yml");
+}
+
+TEST(CliCheck, NothingToCheckIsAUsageError) { EXPECT_THROW((void)parse_cli({"check"}), UsageError); }
+
+}  // namespace
+}  // namespace bindtrace

@@ -123,14 +123,14 @@ void add_trace_options(CLI::App& app, CliRequest& req) {
 
 void reject_unknown_subcommand(const std::vector<std::string>& args) {
   // The first positional word must be a subcommand; nothing else takes one.
-  static const std::vector<std::string> known = {"trace", "info"};
+  static const std::vector<std::string> known = {"trace", "info", "who", "check"};
   for (const std::string& a : args) {
     if (a.empty() || a[0] == '-') continue;
     if (std::find(known.begin(), known.end(), a) != known.end()) return;
     std::string hint;
     for (const std::string& k : known)
       if (!a.empty() && k.rfind(a.substr(0, 2), 0) == 0) hint = " (did you mean '" + k + "'?)";
-    throw UsageError("unknown command '" + a + "'" + hint + "; commands: trace, info");
+    throw UsageError("unknown command '" + a + "'" + hint + "; commands: trace, info, who, check");
   }
 }
 
@@ -147,6 +147,15 @@ CliRequest parse_cli(const std::vector<std::string>& args) {
   trace->fallthrough();
   CLI::App* info = app.add_subcommand("info", "Kernel facts and each hook tier's trial");
   info->fallthrough();
+  std::vector<std::string> port_args;
+  CLI::App* who = app.add_subcommand("who", "Who holds these ports (or every listening socket)");
+  who->add_option("ports", port_args, "PORT[/tcp|/udp] ...")->type_name("PORT");
+  who->fallthrough();
+  CLI::App* check = app.add_subcommand("check", "Pre-deployment check: are these ports free?");
+  check->add_option("ports", port_args, "PORT|RANGE[/tcp|/udp] ...")->type_name("PORT");
+  check->add_option("--from", req.from_file, "Take ports from a .env (*_PORT=) or docker-compose file")
+      ->type_name("FILE");
+  check->fallthrough();
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 consumes from the back
   try {
@@ -169,6 +178,18 @@ CliRequest parse_cli(const std::vector<std::string>& args) {
     throw UsageError(message);
   }
   if (info->parsed()) req.command = Command::info;
+  if (who->parsed() || check->parsed()) {
+    req.command = who->parsed() ? Command::who : Command::check;
+    for (const std::string& arg : port_args) {
+      for (PortSpec& spec : parse_port_arg(req.command == Command::who ? "who" : "check", arg,
+                                           req.command == Command::check)) {
+        req.ports.push_back(std::move(spec));
+        req.ports_any_proto.push_back(arg.find('/') == std::string::npos);
+      }
+    }
+    if (req.command == Command::check && req.ports.empty() && req.from_file.empty())
+      throw UsageError("check: name at least one PORT or RANGE, or --from FILE");
+  }
   return req;
 }
 
@@ -182,6 +203,8 @@ int run_cli(int argc, char** argv) {
     switch (req.command) {
       case Command::trace: return run_trace(req);
       case Command::info: return run_info(req);
+      case Command::who: return run_who(req);
+      case Command::check: return run_check(req);
     }
     return 0;
   } catch (const Error& e) {

@@ -7,5 +7,7 @@ namespace bindtrace {
 
 int run_trace(const CliRequest& request);
 int run_info(const CliRequest& request);
+int run_who(const CliRequest& request);
+int run_check(const CliRequest& request);
 
 }  // namespace bindtrace

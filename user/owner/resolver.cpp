@@ -3,6 +3,7 @@
 #include "bindtrace/owner/resolver.hpp"
 
 #include <arpa/inet.h>
+#include <unistd.h>
 #include <cerrno>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 
 #include "bindtrace/capture.hpp"
 #include "bindtrace/errors.hpp"
+#include "bindtrace/kernel_env.hpp"
 #include "bindtrace/owner/conflict.hpp"
 #include "bindtrace/owner/iterators.hpp"
 #include "bindtrace/owner/netns.hpp"
@@ -108,6 +110,11 @@ OwnerResolver::~OwnerResolver() = default;
 SocketIterators* OwnerResolver::iterators() {
   if (!iterators_tried_) {
     iterators_tried_ = true;
+    const KernelFacts facts = probe_kernel_facts();
+    if (!facts.can_trace()) {
+      iterators_error_ = "BPF socket iterators need CAP_BPF and CAP_PERFMON (or root)";
+      return nullptr;
+    }
     try {
       iterators_ = std::make_unique<SocketIterators>();
     } catch (const Error& e) {
@@ -192,7 +199,9 @@ Owner OwnerResolver::classify(std::vector<SocketEntry> sockets, OwnerSource sour
   owner.holders = find_holders(held, source);
   if (owner.holders.empty()) {
     owner.kind = OwnerKind::unknown;
-    owner.reason = "the socket has no visible holder (another PID namespace, or it is being closed)";
+    owner.reason = ::geteuid() != 0
+                       ? "held by a process this user cannot see (run as root)"
+                       : "the socket has no visible holder (another PID namespace, or it is being closed)";
     return owner;
   }
   owner.kind = kind_of(owner.holders);
@@ -262,14 +271,21 @@ std::optional<Owner> OwnerResolver::resolve(const Event& event) {
     SocketQuery query;
     query.proto = event.proto == Proto::udp ? Proto::udp : Proto::tcp;
     query.port = event.endpoint.port;
-    const auto sockets = list_sockets(query, source);
-    Owner owner = classify(conflicting_sockets(bind_request_from(event), sockets), source);
+    auto sockets = list_sockets(query, source);
+    auto conflicting = conflicting_sockets(bind_request_from(event), sockets);
+    // iter/tcp walks the listening and established tables only; sock_diag also
+    // dumps sockets bound without listen() (kernel 6.7+).
+    if (conflicting.empty() && !options_.force && source == OwnerSource::iterators) {
+      source = OwnerSource::sock_diag;
+      sockets = sock_diag_list(query);
+      conflicting = conflicting_sockets(bind_request_from(event), sockets);
+    }
+    Owner owner = classify(std::move(conflicting), source);
     if (owner.kind == OwnerKind::unknown && owner.sockets.empty()) {
       if (gone) return gone;
       ++stats_.failures;
       owner.reason = sockets.empty()
-                         ? "nothing is bound to the port any more (released before we looked; a socket bound "
-                           "without listen() is invisible to iter/tcp, use --owner-path sock_diag)"
+                         ? "nothing is bound to the port any more (released before we looked)"
                          : "no socket on the port conflicts by the kernel's rules (it was released before we looked)";
     }
     return owner;

@@ -1,0 +1,73 @@
+// `bindtrace check PORT|RANGE ... [--from FILE]`: a pre-deployment check.
+// Exit 0 when every port is free, 1 when any is taken (each holder named).
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "bindtrace/errors.hpp"
+#include "bindtrace/capture.hpp"
+#include "bindtrace/escape.hpp"
+#include "bindtrace/owner/resolver.hpp"
+#include "bindtrace/sinks.hpp"
+#include "cli/commands.hpp"
+
+namespace bindtrace {
+namespace {
+
+std::vector<PortSpec> ports_from_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError("--from: cannot read '" + escape_for_terminal(path) + "'");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string content = buffer.str();
+  const bool compose = path.ends_with(".yml") || path.ends_with(".yaml") ||
+                       content.find("services:") != std::string::npos;
+  return compose ? ports_from_compose(content, path) : ports_from_env(content, path);
+}
+
+}  // namespace
+
+int run_check(const CliRequest& request) {
+  std::vector<PortSpec> ports = request.ports;
+  if (!request.from_file.empty()) {
+    std::vector<PortSpec> found = ports_from_file(request.from_file);
+    if (found.empty()) throw UsageError("--from: no published ports found in '" + escape_for_terminal(request.from_file) + "'");
+    ports.insert(ports.end(), found.begin(), found.end());
+  }
+
+  set_libbpf_verbose(request.verbose);  // libbpf's own messages only under -v
+  ResolverOptions options;
+  options.force = request.owner_path;
+  OwnerResolver resolver(options);
+  bool any_taken = false;
+  for (const PortSpec& spec : ports) {
+    const Owner owner = resolver.resolve_port(spec.proto, spec.port, request.trace.capture.filter.netns);
+    // Only TIME_WAIT left: free for a server that sets SO_REUSEADDR (most do).
+    const bool taken = !owner.sockets.empty() && owner.kind != OwnerKind::time_wait;
+    any_taken = any_taken || taken;
+    if (request.json) {
+      nlohmann::ordered_json j;
+      j["proto"] = proto_name(spec.proto);
+      j["port"] = spec.port;
+      j["free"] = !taken;
+      if (!spec.origin.empty()) j["origin"] = to_valid_utf8(spec.origin);
+      if (!owner.sockets.empty()) j["owner"] = owner_to_json(owner);
+      std::puts(j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace).c_str());
+      continue;
+    }
+    const std::string origin = spec.origin.empty() ? "" : "  (" + escape_for_terminal(spec.origin) + ")";
+    const std::string head = std::to_string(spec.port) + "/" + std::string(proto_name(spec.proto));
+    if (!taken) {
+      std::printf("%-11s free%s%s\n", head.c_str(),
+                  owner.kind == OwnerKind::time_wait ? " (TIME_WAIT only: bind needs SO_REUSEADDR)" : "",
+                  origin.c_str());
+      continue;
+    }
+    std::printf("%-11s TAKEN %s%s\n%s", head.c_str(), owner.state.c_str(), origin.c_str(),
+                owner_to_text(owner, "  ").c_str());
+  }
+  std::fflush(stdout);
+  return any_taken ? 1 : 0;
+}
+
+}  // namespace bindtrace

@@ -1,0 +1,122 @@
+// `bindtrace who [PORT...]`: who holds these ports, or every listening
+// socket with its holders (what `ss -ltnp` and `lsof -i` show, plus TIME_WAIT).
+// Works without BPF through sock_diag + /proc, and says what it could not see.
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "bindtrace/capture.hpp"
+#include "bindtrace/escape.hpp"
+#include "bindtrace/owner/resolver.hpp"
+#include "bindtrace/sinks.hpp"
+#include "cli/commands.hpp"
+
+namespace bindtrace {
+namespace {
+
+void print_json(const nlohmann::ordered_json& j) {
+  std::puts(j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace).c_str());
+}
+
+std::string endpoint_of(const SocketEntry& s) {
+  Endpoint e;
+  e.family = s.family;
+  e.address = s.local_addr;
+  e.port = s.local_port;
+  return escape_for_terminal(to_string(e));
+}
+
+void print_visibility_note(const OwnerResolver& resolver) {
+  if (!resolver.iterators_unavailable().empty())
+    std::fprintf(stderr, "bindtrace: using sock_diag and /proc (%s)\n", resolver.iterators_unavailable().c_str());
+  if (::geteuid() != 0)
+    std::fprintf(stderr, "bindtrace: not root: holders in other users' processes are not visible\n");
+}
+
+int list_all(const CliRequest& request, OwnerResolver& resolver) {
+  const std::vector<Owner> owners = resolver.list_listeners(request.trace.capture.filter.netns);
+  if (!request.json) std::printf("%-5s %-40s %-7s %7s %5s  %s\n", "proto", "local address", "state", "pid", "uid", "command");
+  for (const Owner& owner : owners) {
+    const SocketEntry& s = owner.sockets.front();
+    if (request.json) {
+      nlohmann::ordered_json j;
+      j["socket"] = socket_to_json(s);
+      j["owner"] = owner_to_json(owner);
+      print_json(j);
+      continue;
+    }
+    const std::string state = s.proto == Proto::udp ? "BOUND" : std::string(tcp_state_name(s.state));
+    if (owner.holders.empty()) {
+      std::printf("%-5s %-40s %-7s %7s %5u  %s\n", std::string(proto_name(s.proto)).c_str(), endpoint_of(s).c_str(),
+                  state.c_str(), "-", s.uid, "(no visible holder)");
+    }
+    for (const Holder& h : owner.holders) {
+      const std::string command = escape_for_terminal(h.cmdline.empty() ? h.comm : h.cmdline);
+      std::printf("%-5s %-40s %-7s %7u %5u  %s\n", std::string(proto_name(s.proto)).c_str(), endpoint_of(s).c_str(),
+                  state.c_str(), h.pid, h.uid, command.c_str());
+    }
+  }
+  std::fflush(stdout);
+  print_visibility_note(resolver);
+  return 0;
+}
+
+}  // namespace
+
+int run_who(const CliRequest& request) {
+  set_libbpf_verbose(request.verbose);  // libbpf's own messages only under -v
+  ResolverOptions options;
+  options.force = request.owner_path;
+  OwnerResolver resolver(options);
+  if (request.ports.empty()) return list_all(request, resolver);
+
+  bool any_free = false;
+  for (std::size_t i = 0; i < request.ports.size(); ++i) {
+    const PortSpec& spec = request.ports[i];
+    std::vector<Proto> protos = {spec.proto};
+    if (request.ports_any_proto[i]) protos = {Proto::tcp, Proto::udp};
+    bool held = false;
+    for (Proto proto : protos) {
+      const Owner owner = resolver.resolve_port(proto, spec.port, request.trace.capture.filter.netns);
+      const bool this_held = !owner.sockets.empty();
+      // A bare PORT asks about both protocols: say "free" once, for both.
+      if (!this_held && protos.size() > 1) continue;
+      held = held || this_held;
+      if (request.json) {
+        nlohmann::ordered_json j;
+        j["proto"] = proto_name(proto);
+        j["port"] = spec.port;
+        j["held"] = this_held;
+        if (this_held) j["owner"] = owner_to_json(owner);
+        print_json(j);
+      } else if (this_held) {
+        std::printf("%s/%u  %s", std::string(proto_name(proto)).c_str(), spec.port, owner.state.c_str());
+        for (const SocketEntry& s : owner.sockets)
+          if (s.state != TcpState::time_wait) {
+            std::printf(" %s", endpoint_of(s).c_str());
+            break;
+          }
+        std::printf("\n%s", owner_to_text(owner, "  ").c_str());
+      } else {
+        std::printf("%s/%u  free\n", std::string(proto_name(proto)).c_str(), spec.port);
+      }
+    }
+    if (!held && protos.size() > 1) {
+      if (request.json) {
+        nlohmann::ordered_json j;
+        j["proto"] = "any";
+        j["port"] = spec.port;
+        j["held"] = false;
+        print_json(j);
+      } else {
+        std::printf("%u  free (tcp and udp)\n", spec.port);
+      }
+    }
+    any_free = any_free || !held;
+  }
+  std::fflush(stdout);
+  print_visibility_note(resolver);
+  return any_free ? 1 : 0;
+}
+
+}  // namespace bindtrace
