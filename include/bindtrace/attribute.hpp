@@ -1,0 +1,71 @@
+// Attribution: process -> service manager (../shared/ATTRIBUTION.md). Pure
+// functions over a ProcessSnapshot; the /proc reader that builds snapshots is
+// separate (attribute/snapshot_reader.hpp) and takes a root path for tests.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bindtrace {
+
+struct Ancestor {
+  std::uint32_t pid = 0;
+  std::string comm;
+  std::string cmdline;  // space-joined
+};
+
+struct ProcessSnapshot {
+  std::uint32_t pid = 0;
+  std::uint32_t ppid = 0;
+  std::uint32_t uid = 0;
+  std::string comm;
+  std::vector<std::string> argv;
+  std::vector<std::string> cgroup_lines;        // /proc/PID/cgroup, one entry per line
+  std::map<std::string, std::string> environ;   // empty when unreadable
+  bool environ_readable = true;                 // false: ptrace-read denied (degrade, report partial)
+  std::vector<Ancestor> ancestors;              // parent first, up to pid 1
+  std::uint64_t start_time = 0;
+  std::vector<std::uint32_t> nspid;             // NSpid from /proc/PID/status (outermost first)
+  std::uint64_t sig_ign = 0;                    // SigIgn mask
+  std::string stdout_target;                    // readlink /proc/PID/fd/1
+  bool parent_is_subreaper = false;             // the parent set PR_SET_CHILD_SUBREAPER (when known)
+};
+
+// What a person acts on. `manager` is one of: systemd, supervisor, docker,
+// containerd, cri-o, podman, kubernetes, lxc, pm2, runit, s6, openrc, tmux,
+// screen, adhoc, none. `name` is what a person types to act on it.
+struct Service {
+  std::string manager = "none";
+  std::string name;
+  std::string unit;          // systemd unit (display form, unescaped)
+  std::string scope;         // "system" | "user" (systemd)
+  std::string slice;
+  std::optional<std::uint32_t> uid;  // user manager / session owner / rootless podman
+  std::string program;       // supervisor program, pm2 app
+  std::string group;         // supervisor group
+  std::string container_id;  // full id
+  std::string runtime;       // docker, containerd, cri-o, podman, lxc
+  std::string pod_uid;
+  std::string socket_unit;   // socket activation
+  std::string outer;         // the unit wrapping a container or an in-process manager
+  std::string partial;       // why the view is incomplete ("cgroup namespace", "environ unreadable")
+  std::vector<std::string> notes;  // "interactive", "orphaned", "nohup", "socket handed over by systemd", ...
+  bool operator==(const Service&) const = default;
+};
+
+// The cgroup v2 path of a snapshot (A1-A3: the 0:: line, else name=systemd;
+// " (deleted)" stripped). `outside_namespace` is set for "/../" paths.
+struct CgroupPath {
+  std::string path;
+  bool outside_namespace = false;
+};
+[[nodiscard]] std::optional<CgroupPath> cgroup_path_of(const std::vector<std::string>& cgroup_lines);
+
+// The whole rule set with its precedence (forwarder -> container ->
+// in-process manager -> socket activation -> systemd unit -> heuristics).
+[[nodiscard]] Service attribute(const ProcessSnapshot& snapshot);
+
+}  // namespace bindtrace
