@@ -61,19 +61,22 @@ static __always_inline int bt_state_change(struct sock *sk, int oldstate, int ne
 		struct bt_listener l = {};
 		bt_listener_fill(sk, &key, &l);
 		l.tgid = bpf_get_current_pid_tgid() >> 32;
+		l.start_ns = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), group_leader,
+					   start_boottime);
 		l.uid = (__u32)bpf_get_current_uid_gid();
 		l.cgroup_id = bpf_get_current_cgroup_id();
 		l.ts_ns = bpf_ktime_get_boot_ns();
 		bpf_get_current_comm(l.comm, sizeof(l.comm));
 		bpf_map_update_elem(&listeners, &key, &l, BPF_ANY);
 	} else if (oldstate == BT_TCP_LISTEN) {
-		/* Only forget the entry when it is this socket's: another one may
-		 * have started listening since (SO_REUSEPORT groups). */
+		/* Keep the entry, marked closed: a failure that happened before the
+		 * close is then reported as "gone" with the holder it had. Only
+		 * this socket's entry: another may listen there since (SO_REUSEPORT). */
 		if (!bt_listener_key_of(sk, BT_INDEX_TCP, &key))
 			return 0;
 		struct bt_listener *l = bpf_map_lookup_elem(&listeners, &key);
 		if (l && l->sk_id == (__u64)sk)
-			bpf_map_delete_elem(&listeners, &key);
+			l->closed_ns = bpf_ktime_get_boot_ns();
 	}
 	return 0;
 }
@@ -129,6 +132,7 @@ int seed_listeners(struct bpf_iter__task_file *ctx)
 	struct bt_listener l = {};
 	bt_listener_fill(sk, &key, &l);
 	l.tgid = BPF_CORE_READ(task, tgid);
+	l.start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
 	l.uid = BPF_CORE_READ(task, cred, uid.val);
 	l.cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
 	l.seeded = 1;

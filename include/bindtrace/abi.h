@@ -101,6 +101,8 @@ struct bt_listener {
 	__u64 sk_id;      /* kernel identity of the socket; matching only, never shown */
 	__u64 cgroup_id;
 	__u64 ts_ns;      /* CLOCK_BOOTTIME of the listen (0 when seeded) */
+	__u64 closed_ns;  /* CLOCK_BOOTTIME when it stopped listening; 0 while it listens */
+	__u64 start_ns;   /* the holder's start_boottime (pid-reuse guard) */
 	__u32 tgid;       /* 0 when unknown (seeded from a socket no task holds) */
 	__u32 uid;
 	__u8 addr[16];    /* bound address: IPv4 in the first 4 bytes */
@@ -117,7 +119,7 @@ _Static_assert(__builtin_offsetof(struct bt_event, addr) == 80, "bt_event.addr o
 _Static_assert(__builtin_offsetof(struct bt_event, args) == 216, "bt_event.args offset");
 _Static_assert(sizeof(struct bt_counters) == 32, "bt_counters size");
 _Static_assert(sizeof(struct bt_listener_key) == 8, "bt_listener_key size");
-_Static_assert(sizeof(struct bt_listener) == 72, "bt_listener size");
+_Static_assert(sizeof(struct bt_listener) == 88, "bt_listener size");
 #endif
 
 /* ---- Socket iterators (bpf/sockets.bpf.c, user/owner/iterators.cpp) ----

@@ -54,7 +54,9 @@ std::uint32_t netns_inode(const std::string& path) {
   return static_cast<std::uint32_t>(st.st_ino);
 }
 
-std::uint32_t u32(pid_t pid) { return static_cast<std::uint32_t>(pid); }
+std::uint32_t u32(pid_t pid) {
+  return static_cast<std::uint32_t>(pid);
+}
 
 std::set<std::uint32_t> pids_of(const Owner& owner) {
   std::set<std::uint32_t> pids;
@@ -73,7 +75,9 @@ const OwnerPath kIterators{"iterators", OwnerSource::iterators};
 const OwnerPath kSockDiag{"sock_diag", OwnerSource::sock_diag};
 const OwnerPath kAuto{"auto", std::nullopt};
 
-std::string path_name(const ::testing::TestParamInfo<OwnerPath>& info) { return info.param.name; }
+std::string path_name(const ::testing::TestParamInfo<OwnerPath>& info) {
+  return info.param.name;
+}
 
 class OwnerResolverTest : public ::testing::Test {
  protected:
@@ -198,7 +202,8 @@ TEST_P(OwnerResolverPathTest, UdpHolderIsNamed) {
   // Started before the capture: the index learns bound UDP sockets from its start-up walk.
   const Child& holder = hold({"-p", "udp", "-a", "127.0.0.1", "-P", std::to_string(port)}, "bind");
   TraceHarness trace(options_for(std::nullopt, {port}));
-  const Event event = captured(trace, fail({"-p", "udp", "-a", "127.0.0.1", "-P", std::to_string(port), "bind"}));
+  const Event event =
+      captured(trace, fail({"-p", "udp", "-a", "127.0.0.1", "-P", std::to_string(port), "bind"}));
   ASSERT_EQ(event.proto, Proto::udp);
 
   const auto owner = resolver(trace).resolve(event);
@@ -225,8 +230,8 @@ TEST_P(OwnerResolverPathTest, AnAddressThatIsNotLocalHasNoOwner) {
   EXPECT_EQ(r.stats().lookups, 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Paths, OwnerResolverPathTest, ::testing::Values(kIndex, kIterators, kSockDiag, kAuto),
-                         path_name);
+INSTANTIATE_TEST_SUITE_P(OwnerPaths, OwnerResolverPathTest,
+                         ::testing::Values(kIndex, kIterators, kSockDiag, kAuto), path_name);
 
 // The paths that list sockets and walk their holders (no index).
 class OwnerResolverScanTest : public OwnerResolverPathTest {};
@@ -237,7 +242,8 @@ TEST_P(OwnerResolverScanTest, TheHolderIsLookedUpInTheFailingProcesssNamespace) 
   TraceHarness trace(options_for(std::nullopt, {port}));
   const Child& host = hold({"-P", std::to_string(port)});
   const Child& inside = hold({"-P", std::to_string(port)}, "listen", {"ip", "netns", "exec", ns});
-  const Event event = captured(trace, fail({"-P", std::to_string(port), "bind"}, {"ip", "netns", "exec", ns}));
+  const Event event =
+      captured(trace, fail({"-P", std::to_string(port), "bind"}, {"ip", "netns", "exec", ns}));
   ASSERT_EQ(event.netns, netns_inode("/run/netns/" + ns));
   ASSERT_NE(event.netns, netns_inode("/proc/self/ns/net"));
 
@@ -358,7 +364,8 @@ TEST_P(OwnerResolverScanTest, ListListenersIncludesOurListener) {
   EXPECT_EQ(found, 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(Paths, OwnerResolverScanTest, ::testing::Values(kIterators, kSockDiag), path_name);
+INSTANTIATE_TEST_SUITE_P(OwnerPaths, OwnerResolverScanTest, ::testing::Values(kIterators, kSockDiag),
+                         path_name);
 
 TEST_F(OwnerResolverTest, TheIndexNamesOnlyTheProcessThatListenedOnASharedSocket) {
   const auto port = free_port();
@@ -426,6 +433,25 @@ TEST_F(OwnerResolverGoneTest, TheIndexReportsAnOwnerThatExitedAsGone) {
   EXPECT_EQ(owner->source, OwnerSource::index);
   EXPECT_EQ(pids_of(*owner), std::set<std::uint32_t>{u32(owner_pid_)});
   EXPECT_NE(owner->reason.find(std::to_string(owner_pid_)), std::string::npos) << owner->reason;
+}
+
+TEST_F(OwnerResolverGoneTest, TheIndexReportsAUdpOwnerThatExitedAsGone) {
+  const auto port = free_port(SOCK_DGRAM);
+  Child& holder = hold({"-p", "udp", "-a", "127.0.0.1", "-P", std::to_string(port)}, "bind");
+  const pid_t dead = holder.pid();
+  TraceHarness trace(options_for(std::nullopt, {port}));  // its start-up walk indexes the holder
+  const Event event =
+      captured(trace, fail({"-p", "udp", "-a", "127.0.0.1", "-P", std::to_string(port), "bind"}));
+  holder.signal(SIGKILL);
+  ASSERT_EQ(holder.wait(), 128 + SIGKILL);
+
+  OwnerResolver r(ResolverOptions{.force = OwnerSource::index}, trace.tracer().session());
+  const auto owner = r.resolve(event);
+  ASSERT_TRUE(owner);
+  EXPECT_EQ(owner->kind, OwnerKind::gone) << owner->reason;
+  EXPECT_EQ(owner->source, OwnerSource::index);
+  EXPECT_EQ(pids_of(*owner), std::set<std::uint32_t>{u32(dead)});
+  EXPECT_NE(owner->reason.find(std::to_string(dead)), std::string::npos) << owner->reason;
 }
 
 TEST_F(OwnerResolverGoneTest, AnOwnerThatExitedIsNeverReportedAsAProcess) {

@@ -2,11 +2,11 @@
 // (owner/conflict.hpp), one rule per test, each with its near miss. The
 // expectations follow Linux (inet_bind_conflict, ipv4/ipv6_rcv_saddr_equal,
 // udp_lib_lport_inuse) and were checked against real sockets on 6.x.
+#include "bindtrace/owner/conflict.hpp"
+
 #include <gtest/gtest.h>
 
 #include <vector>
-
-#include "bindtrace/owner/conflict.hpp"
 
 namespace bindtrace {
 namespace {

@@ -137,6 +137,8 @@ void OwnerResolver::fill_holder(Holder& h) {
 }
 
 std::vector<SocketEntry> OwnerResolver::list_sockets(const SocketQuery& query, OwnerSource& source) {
+  if (options_.force == OwnerSource::index)
+    throw UsageError("the listener index only answers for traced failures; use iterators or sock_diag here");
   const bool want_iterators = !options_.force || *options_.force == OwnerSource::iterators;
   if (want_iterators) {
     if (SocketIterators* it = iterators()) {
@@ -223,18 +225,27 @@ std::optional<Owner> OwnerResolver::from_index(const Event& event) {
     h.pid = listener->tgid;
     h.comm.assign(listener->comm, strnlen(listener->comm, sizeof(listener->comm)));
     h.uid = listener->uid;
+    // A listener that closed before this failure is history, not the owner.
+    if (listener->closed_ns != 0 && listener->closed_ns < event.boot_ns) continue;
     const ProcReader proc(options_.proc_root);
-    // The index may be stale: the holder must still exist under the same name.
-    if (proc.comm(h.pid) != h.comm) {
+    // The holder must still be the same process: /proc's start time (clock
+    // ticks) against the kernel's start_boottime (ns).
+    static const long ticks_per_second = ::sysconf(_SC_CLK_TCK);
+    const std::uint64_t expected_ticks = listener->start_ns / (1'000'000'000ULL / static_cast<std::uint64_t>(ticks_per_second));
+    const auto start = proc.start_time(h.pid);
+    const bool same_process = start && (*start == expected_ticks || *start + 1 == expected_ticks || *start == expected_ticks + 1);
+    if (listener->closed_ns != 0 || !same_process) {
       Owner gone;
       gone.kind = OwnerKind::gone;
       gone.source = OwnerSource::index;
       gone.state = state_label(entry);
-      gone.reason = "pid " + std::to_string(h.pid) + " (" + h.comm + ") held it and exited before we looked";
+      gone.reason = "pid " + std::to_string(h.pid) + " (" + h.comm + ") held it and " +
+                    (same_process ? "closed it" : "exited") + " before we looked";
       gone.sockets = {entry};
       gone.holders = {h};
       return gone;
     }
+    h.start_time = *start;
     fill_holder(h);
     Owner owner;
     owner.kind = kind_of({h});

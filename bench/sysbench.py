@@ -1,0 +1,713 @@
+#!/usr/bin/env python3
+"""Whole-system figures for bindtrace, each measured side by side with its
+baseline or peer in the same run (A/B/A/B, order alternating), reported as
+medians and ratios. Driven by scripts/bench.sh; see docs/PERFORMANCE.md.
+
+Every child process is tracked and killed at exit, whatever happens.
+"""
+import atexit
+import calendar
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BT = os.environ.get("BT_BINDTRACE", os.path.join(ROOT, "build/user/bindtrace"))
+SOCK = os.environ.get("BT_SOCK", os.path.join(ROOT, "build/testprogs/bt_sock"))
+WARM = os.environ.get("BT_WHO_WARM", os.path.join(ROOT, "build-bench/bench/bt_who_warm"))
+OUT = os.environ.get("BENCH_OUT", os.path.join(ROOT, "build-bench/results.txt"))
+
+
+def env_int(name, default):
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+REPS = env_int("BENCH_REPS", 7)                   # (1)(2) pairs per tier
+GETPID_COUNT = env_int("BENCH_GETPID_COUNT", 2_000_000)
+BIND_COUNT = env_int("BENCH_BIND_COUNT", 50_000)
+STORM_REPS = env_int("BENCH_STORM_REPS", 3)       # (3) runs per mode and thread count
+STORM_COUNT = env_int("BENCH_STORM_COUNT", 200_000)
+LAT_N = env_int("BENCH_LAT_N", 200)               # (4) failing binds
+LAT_GAP_MS = env_int("BENCH_LAT_GAP_MS", 5)
+WHO_PROCS = env_int("BENCH_WHO_PROCS", 2000)      # (5) extra processes holding sockets
+WHO_REPS = env_int("BENCH_WHO_REPS", 15)
+WARM_N = env_int("BENCH_WARM_N", 50)
+START_REPS = env_int("BENCH_START_REPS", 7)       # (6)
+ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))  # e.g. "5,4"
+
+BPFTRACE = shutil.which("bpftrace")
+BPF_COUNT = "tracepoint:syscalls:sys_exit_bind /args->ret == -98/ { @[comm] = count(); }"
+BPF_PRINTF = 'tracepoint:syscalls:sys_exit_bind /args->ret == -98/ { printf("%s %d %d\\n", comm, pid, args->ret); }'
+
+PORT_STORM = 18190
+PORT_LAT = 18191
+PORT_WHO = 18192
+PORT_MEM = 18193
+
+CHILDREN = []          # every Popen we started
+RAW = []               # raw records for results.txt
+ROWS = {}              # section -> list of markdown rows
+NOTES = []
+
+
+# ---------------------------------------------------------------- plumbing
+
+def log(msg):
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+def record(section, **fields):
+    fields["section"] = section
+    RAW.append(fields)
+
+
+def row(section, *cells):
+    ROWS.setdefault(section, []).append(cells)
+
+
+def spawn(args, **kw):
+    kw.setdefault("stdin", subprocess.DEVNULL)
+    p = subprocess.Popen(args, **kw)
+    CHILDREN.append(p)
+    return p
+
+
+def kill_all():
+    for p in CHILDREN:
+        if p.poll() is None:
+            try:
+                p.kill()
+            except OSError:
+                pass
+    for p in CHILDREN:
+        try:
+            p.wait(timeout=5)
+        except Exception:
+            pass
+
+
+def on_signal(signum, _frame):
+    kill_all()
+    sys.exit(128 + signum)
+
+
+atexit.register(kill_all)
+signal.signal(signal.SIGTERM, on_signal)
+signal.signal(signal.SIGINT, on_signal)
+signal.signal(signal.SIGHUP, on_signal)
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def pct(xs, p):
+    if not xs:
+        return float("nan")
+    s = sorted(xs)
+    return s[min(len(s) - 1, int(round(p * (len(s) - 1))))]
+
+
+def fmt(x, digits=1):
+    if x is None or x != x:
+        return "n/a"
+    return f"{x:,.{digits}f}"
+
+
+def run_out(args, timeout=60):
+    r = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=timeout)
+    return r.returncode, r.stdout, r.stderr
+
+
+def cpu_ticks(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def wait_idle(pid, quiet_s=0.3, max_s=8.0):
+    """Wait until a tracer stops using CPU (it drained its ring buffer)."""
+    deadline = time.monotonic() + max_s
+    last = cpu_ticks(pid)
+    while time.monotonic() < deadline:
+        time.sleep(quiet_s)
+        now = cpu_ticks(pid)
+        if now is None or now == last:
+            return
+        last = now
+
+
+def proc_mem(pid):
+    out = {}
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(("VmHWM", "VmRSS")):
+                    k, v = line.split(":")
+                    out[k] = int(v.split()[0])  # kB
+    except OSError:
+        pass
+    return out
+
+
+class Tracer:
+    """bindtrace or bpftrace in the background, its output lines timestamped."""
+
+    def __init__(self, args, ready_re, stdout_path=None, merge=False):
+        self.lines = []
+        self.ready = threading.Event()
+        self.ready_at = None
+        self.ready_re = re.compile(ready_re)
+        out = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
+        self.t0 = time.monotonic()
+        self.proc = spawn(args, stdout=subprocess.PIPE if merge else out, stderr=subprocess.PIPE if not merge else subprocess.STDOUT)
+        if stdout_path:
+            out.close()
+        stream = self.proc.stdout if merge else self.proc.stderr
+        self.reader = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self.reader.start()
+
+    def _read(self, stream):
+        for raw in iter(stream.readline, b""):
+            line = raw.decode(errors="replace").rstrip("\n")
+            self.lines.append(line)
+            if not self.ready.is_set() and self.ready_re.search(line):
+                self.ready_at = time.monotonic()
+                self.ready.set()
+
+    def wait_ready(self, timeout=30):
+        if not self.ready.wait(timeout):
+            self.stop()
+            raise RuntimeError("not ready: " + " | ".join(self.lines[-5:]))
+        return self.ready_at - self.t0
+
+    def stop(self, sig=signal.SIGINT, timeout=20):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.reader.join(timeout=5)
+        return self.lines
+
+
+def bindtrace(extra, stdout_path=None):
+    return Tracer([BT] + extra, r"bindtrace: attached \(tier: ", stdout_path)
+
+
+def bpftrace(prog, stdout_path=None):
+    # bpftrace prints "Attaching N probe..." on stdout: merge it to read it.
+    return Tracer([BPFTRACE, "-e", prog], r"^Attaching \d+ probe", merge=True)
+
+
+def closing_counters(lines):
+    for line in reversed(lines):
+        m = re.search(r"seen (\d+), filtered (\d+), emitted (\d+), dropped (\d+).*printed (\d+)", line)
+        if m:
+            return dict(zip(["seen", "filtered", "emitted", "dropped", "printed"], map(int, m.groups())))
+    return None
+
+
+def owner_counters(lines):
+    for line in reversed(lines):
+        m = re.search(r"owners resolved (\d+) \(cache hits (\d+)\), not found (\d+), skipped under load (\d+)", line)
+        if m:
+            return dict(zip(["resolved", "cache_hits", "not_found", "skipped"], map(int, m.groups())))
+    return None
+
+
+def bt_sock(args, timeout=120):
+    rc, out, err = run_out([SOCK] + args, timeout=timeout)
+    return out
+
+
+def ns_per_call(action, count):
+    out = bt_sock(["--count", str(count), action])
+    m = re.search(r"ns_per_call ([\d.]+)", out)
+    if not m:
+        raise RuntimeError(f"bt_sock {action}: {out!r}")
+    return float(m.group(1))
+
+
+def storm(threads, count=STORM_COUNT, port=PORT_STORM):
+    out = bt_sock(["-P", str(port), "--count", str(count), "--threads", str(threads), "fail-loop"], timeout=300)
+    m = re.search(r"failures (\d+) elapsed_ns (\d+)", out)
+    if not m:
+        raise RuntimeError(f"fail-loop: {out!r}")
+    return int(m.group(1)), int(m.group(2)) / 1e9
+
+
+def tiers_that_attach():
+    tiers = []
+    for tier in ("fentry", "kprobe", "tracepoint", "raw"):
+        t = bindtrace(["--attach", tier, "--json"])
+        try:
+            t.wait_ready(timeout=20)
+            tiers.append(tier)
+        except RuntimeError:
+            pass
+        t.stop()
+    return tiers
+
+
+def want(n):
+    return not ONLY or str(n) in ONLY
+
+
+# ---------------------------------------------------------------- (1)(2) overhead
+
+def bench_overhead(tiers):
+    log(f"(1)(2) overhead: {REPS} A/B pairs per tier, getpid x{GETPID_COUNT}, socket+bind+close x{BIND_COUNT}")
+    for tier in tiers:
+        res = {"getpid": {"bare": [], "traced": [], "ratio": []}, "bind": {"bare": [], "traced": [], "ratio": []}}
+
+        def run_both():
+            return {"getpid": ns_per_call("getpid-loop", GETPID_COUNT), "bind": ns_per_call("bind-loop", BIND_COUNT)}
+
+        for rep in range(REPS):
+            order = ["bare", "traced"] if rep % 2 == 0 else ["traced", "bare"]
+            got = {}
+            for cond in order:
+                if cond == "bare":
+                    got[cond] = run_both()
+                else:
+                    t = bindtrace(["--attach", tier, "--json"])
+                    t.wait_ready()
+                    got[cond] = run_both()
+                    t.stop()
+            for w in ("getpid", "bind"):
+                res[w]["bare"].append(got["bare"][w])
+                res[w]["traced"].append(got["traced"][w])
+                res[w]["ratio"].append(got["traced"][w] / got["bare"][w])
+        for w, label in (("bind", "(1) socket+bind+close"), ("getpid", "(2) getpid")):
+            r = res[w]
+            over = (median(r["ratio"]) - 1) * 100
+            record("overhead", tier=tier, workload=w, bare_ns=r["bare"], traced_ns=r["traced"], ratios=r["ratio"])
+            row("overhead", label, tier, fmt(median(r["bare"])), fmt(median(r["traced"])), f"{over:+.1f} %",
+                f"{(min(r['ratio']) - 1) * 100:+.1f} .. {(max(r['ratio']) - 1) * 100:+.1f} %")
+
+
+# ---------------------------------------------------------------- (3) failure storm
+
+def bench_storm(tier):
+    log(f"(3) failure storm: {STORM_COUNT} failing binds, {STORM_REPS} runs per mode, 1 and 2 threads")
+    modes = [
+        ("bindtrace --json --no-owner", "bt", ["--attach", tier, "--json", "--no-owner"]),
+        ("bindtrace --json --no-owner --batch", "bt", ["--attach", tier, "--json", "--no-owner", "--batch"]),
+        ("bindtrace --json (owner on)", "bt", ["--attach", tier, "--json"]),
+    ]
+    if BPFTRACE:
+        modes.append(("bpftrace one-liner, count map", "bpf", BPF_COUNT))
+        modes.append(("bpftrace printf per event", "bpfp", BPF_PRINTF))
+    owner_reps = 1
+    for threads in (1, 2):
+        bare_rates = []
+        for name, kind, spec in modes:
+            reps = owner_reps if "owner on" in name else STORM_REPS
+            runs = []
+            for rep in range(reps):
+                # A/B: a bare storm next to each traced one, order alternating.
+                order = ["bare", "traced"] if rep % 2 == 0 else ["traced", "bare"]
+                for cond in order:
+                    if cond == "bare":
+                        n, secs = storm(threads)
+                        bare_rates.append(n / secs)
+                        continue
+                    if kind == "bt":
+                        t = bindtrace(spec)
+                    elif kind == "bpf":
+                        t = bpftrace(spec)
+                    else:
+                        t = Tracer([BPFTRACE, "-e", spec], r"^Attaching \d+ probe", merge=True)
+                    t.wait_ready()
+                    n, secs = storm(threads)
+                    wait_idle(t.proc.pid)
+                    lines = t.stop()
+                    run = {"failures": n, "secs": secs, "rate": n / secs}
+                    if kind == "bt":
+                        c = closing_counters(lines) or {}
+                        run.update(c)
+                        run["captured"] = c.get("printed", 0)
+                        oc = owner_counters(lines)
+                        if oc:
+                            run["owner"] = oc
+                    elif kind == "bpf":
+                        m = re.search(r"@\[bt_sock\]: (\d+)", "\n".join(lines))
+                        run["captured"] = int(m.group(1)) if m else 0
+                        lost = re.findall(r"Lost (\d+) events", "\n".join(lines))
+                        run["dropped"] = sum(map(int, lost))
+                    else:
+                        run["captured"] = sum(1 for l in lines if l.startswith("bt_sock "))
+                        lost = re.findall(r"Lost (\d+) events", "\n".join(lines))
+                        run["dropped"] = sum(map(int, lost))
+                    run["captured_rate"] = run["captured"] / secs
+                    runs.append(run)
+            record("storm", threads=threads, mode=name, runs=runs)
+            cap = median([r["captured_rate"] for r in runs])
+            rate = median([r["rate"] for r in runs])
+            drop = median([r.get("dropped", 0) / max(1, r["failures"]) * 100 for r in runs])
+            extra = ""
+            if runs and "owner" in runs[-1]:
+                o = runs[-1]["owner"]
+                extra = f"owners resolved {o['resolved']} (cache hits {o['cache_hits']}), skipped under load {o['skipped']}"
+            row("storm", str(threads), name, fmt(rate / 1000), fmt(cap / 1000),
+                fmt(drop) + " %", str(len(runs)), extra)
+        record("storm_bare", threads=threads, rates=bare_rates)
+        row("storm", str(threads), "no tracer (baseline)", fmt(median(bare_rates) / 1000), "-", "-", str(len(bare_rates)), "")
+
+
+# ---------------------------------------------------------------- (4) latency with owner
+
+def parse_time_ns(s):
+    # "2026-11-21T22:39:38.675669290Z"
+    base, _, frac = s.rstrip("Z").partition(".")
+    secs = calendar.timegm(time.strptime(base, "%Y-%m-%dT%H:%M:%S"))
+    return secs * 1_000_000_000 + int((frac + "000000000")[:9])
+
+
+def bench_latency(tier):
+    import socket
+    log(f"(4) latency: {LAT_N} failing binds {LAT_GAP_MS} ms apart, owner resolution on")
+    holder_r, holder_w = os.pipe()
+    holder = spawn([SOCK, "-P", str(PORT_LAT), "--stdin-hold", "listen"], stdin=holder_r, stdout=subprocess.PIPE)
+    os.close(holder_r)
+    holder.stdout.readline()
+    bt = spawn([BT, "--attach", tier, "--json", "--port", str(PORT_LAT)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    lat, owners_ok, kinds = [], 0, {}
+    done = threading.Event()
+
+    def reader():
+        for raw in iter(bt.stdout.readline, b""):
+            now = time.time_ns()
+            try:
+                ev = json.loads(raw)
+            except ValueError:
+                continue
+            lat.append((now - parse_time_ns(ev["time"])) / 1e6)
+            k = (ev.get("owner") or {}).get("kind", "none")
+            kinds[k] = kinds.get(k, 0) + 1
+            if len(lat) >= LAT_N:
+                done.set()
+        done.set()
+
+    err_lines = []
+    ready = threading.Event()
+
+    def err_reader():
+        for raw in iter(bt.stderr.readline, b""):
+            err_lines.append(raw.decode(errors="replace").rstrip())
+            if "attached" in err_lines[-1]:
+                ready.set()
+
+    threading.Thread(target=reader, daemon=True).start()
+    threading.Thread(target=err_reader, daemon=True).start()
+    if not ready.wait(30):
+        raise RuntimeError("bindtrace did not attach: " + " | ".join(err_lines))
+    for _ in range(LAT_N):
+        s = socket.socket()
+        try:
+            s.bind(("0.0.0.0", PORT_LAT))
+        except OSError:
+            pass
+        s.close()
+        time.sleep(LAT_GAP_MS / 1000)
+    done.wait(10)
+    bt.send_signal(signal.SIGINT)
+    try:
+        bt.wait(10)
+    except subprocess.TimeoutExpired:
+        bt.kill()
+    os.close(holder_w)
+    holder.wait(10)
+    first = lat[0] if lat else float("nan")
+    record("latency", n_sent=LAT_N, latencies_ms=lat, owner_kinds=kinds, stderr=err_lines[-3:])
+    owners_ok = kinds.get("process", 0)
+    row("latency", str(LAT_N), str(len(lat)), fmt(median(lat), 2), fmt(pct(lat, 0.99), 2), fmt(max(lat) if lat else None, 2),
+        fmt(first, 2), f"{owners_ok}/{len(lat)}")
+
+
+# ---------------------------------------------------------------- (5) who PORT
+
+def time_cmd(args):
+    t0 = time.perf_counter()
+    subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    return (time.perf_counter() - t0) * 1000
+
+
+def who_commands(port):
+    cmds = [("bindtrace who", [BT, "who", str(port)]),
+            ("ss -Hltnp sport = :P", ["ss", "-Hltnp", "sport", "=", f":{port}"])]
+    if shutil.which("lsof"):
+        cmds.append(("lsof -nP -iTCP:P -sTCP:LISTEN", ["lsof", "-nP", f"-iTCP:{port}", "-sTCP:LISTEN"]))
+    if shutil.which("fuser"):
+        cmds.append(("fuser P/tcp", ["fuser", f"{port}/tcp"]))
+    cmds.append(("/bin/true (spawn floor)", ["/bin/true"]))
+    return cmds
+
+
+def listeners():
+    rc, out, _ = run_out(["ss", "-Hltn"])
+    return len(out.splitlines())
+
+
+def time_who(label, port, reps, holder_pid):
+    cmds = who_commands(port)
+    # Each command names the holder? (correctness, once)
+    for name, args in cmds[:-1]:
+        rc, out, err = run_out(args)
+        ok = str(holder_pid) in out + err
+        record("who_check", extra=label, cmd=name, names_holder=ok)
+        if not ok:
+            NOTES.append(f"`{name}` did not name pid {holder_pid} ({label})")
+    times = {name: [] for name, _ in cmds}
+    for rep in range(reps):
+        k = rep % len(cmds)
+        for name, args in cmds[k:] + cmds[:k]:  # rotate the order every round
+            times[name].append(time_cmd(args))
+    who = median(times["bindtrace who"])
+    for name, _ in cmds:
+        m = median(times[name])
+        record("who", extra=label, cmd=name, ms=times[name])
+        row("who", label, name, fmt(m, 1), fmt(pct(times[name], 0.9), 1),
+            "1.00" if name == "bindtrace who" else fmt(m / who, 2))
+    return times
+
+
+def bench_who(tier):
+    log(f"(5) who: {WHO_REPS} fresh runs per command, then with {WHO_PROCS} extra processes holding sockets")
+    rfd, wfd = os.pipe()
+    try:
+        target = spawn([SOCK, "-P", str(PORT_WHO), "--stdin-hold", "listen"], stdin=rfd, stdout=subprocess.PIPE)
+        target.stdout.readline()
+        time_who("0 extra", PORT_WHO, max(5, WHO_REPS // 2), target.pid)
+        warm0 = run_warm()
+        base = listeners()
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        t0 = time.monotonic()
+        for i in range(WHO_PROCS):
+            spawn([SOCK, "-P", "0", "--stdin-hold", "listen"], stdin=rfd, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while listeners() < base + WHO_PROCS and time.monotonic() < deadline:
+            time.sleep(0.2)
+        n = listeners() - base
+        log(f"    {n} extra listeners up in {time.monotonic() - t0:.1f} s")
+        label = f"{n} extra"
+        time_who(label, PORT_WHO, WHO_REPS, target.pid)
+        warm = run_warm()
+        # Start-up with that many processes (the listener index is seeded from them).
+        st = []
+        for _ in range(max(3, START_REPS // 2)):
+            t = bindtrace(["--attach", tier, "--json"])
+            st.append(t.wait_ready() * 1000)
+            t.stop()
+        record("startup_loaded", extra=label, ms=st)
+        row("startup", f"bindtrace ({tier}), {label} processes", fmt(median(st), 1), "", "")
+        for lab, w in (("0 extra", warm0), (label, warm)):
+            if w:
+                record("who_warm", extra=lab, **w)
+                row("who_warm", lab, fmt(w.get("first_ms"), 2), fmt(w.get("median_ms"), 2), fmt(w.get("p99_ms"), 2))
+    finally:
+        os.close(wfd)  # every holder sees EOF on stdin and exits
+        os.close(rfd)
+        deadline = time.monotonic() + 20
+        for p in CHILDREN:
+            if p.poll() is None and time.monotonic() < deadline:
+                try:
+                    p.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    pass
+        kill_all()
+
+
+def run_warm():
+    if not os.path.exists(WARM):
+        NOTES.append(f"{WARM} missing: warm `who` not measured")
+        return None
+    rc, out, err = run_out([WARM, str(PORT_WHO), str(WARM_N)], timeout=300)
+    vals = dict(re.findall(r"(\w+) ([\d.]+)", out))
+    return {k: float(v) for k, v in vals.items()}
+
+
+# ---------------------------------------------------------------- (6) start-up
+
+def bench_startup(tiers):
+    log(f"(6) start-up to attached: {START_REPS} runs each, alternating")
+    cands = [(f"bindtrace (auto: {tiers[0]})", lambda: bindtrace(["--json"]))]
+    for tier in tiers:
+        cands.append((f"bindtrace --attach {tier}", lambda tier=tier: bindtrace(["--attach", tier, "--json"])))
+    if BPFTRACE:
+        cands.append(("bpftrace one-liner", lambda: bpftrace(BPF_COUNT)))
+    times = {name: [] for name, _ in cands}
+    for rep in range(START_REPS):
+        k = rep % len(cands)
+        for name, mk in cands[k:] + cands[:k]:
+            t = mk()
+            times[name].append(t.wait_ready() * 1000)
+            t.stop()
+    ref = median(times[cands[0][0]])
+    for name, _ in cands:
+        record("startup", cmd=name, ms=times[name])
+        row("startup", name, fmt(median(times[name]), 1), fmt(pct(times[name], 0.9), 1), fmt(median(times[name]) / ref, 2))
+
+
+# ---------------------------------------------------------------- (7) memory
+
+def bpf_maps_of(pid):
+    rc, out, _ = run_out(["bpftool", "-j", "map", "show"])
+    try:
+        maps = json.loads(out)
+    except ValueError:
+        return None, []
+    total, names = 0, []
+    for m in maps:
+        if any(p.get("pid") == pid for p in m.get("pids", [])):
+            total += int(m.get("bytes_memlock", 0))
+            names.append(f"{m.get('name', '?')}:{m.get('type', '?')}:{int(m.get('bytes_memlock', 0)) // 1024}k")
+    return total, names
+
+
+def bench_memory(tier):
+    log("(7) memory: resident set and BPF map memlock while tracing, idle and after a storm")
+    cands = [("bindtrace --json (owner on)", lambda: bindtrace(["--attach", tier, "--json"]))]
+    if BPFTRACE:
+        cands.append(("bpftrace one-liner", lambda: bpftrace(BPF_COUNT)))
+    if True:
+        for name, mk in cands:
+            t = mk()
+            t.wait_ready()
+            time.sleep(0.5)
+            idle = proc_mem(t.proc.pid)
+            maps_total, maps = bpf_maps_of(t.proc.pid)
+            storm(1, count=100_000)
+            wait_idle(t.proc.pid)
+            after = proc_mem(t.proc.pid)
+            t.stop()
+            record("memory", cmd=name, idle_kb=idle, after_storm_kb=after, maps_memlock=maps_total, maps=maps)
+            row("memory", name, fmt(idle.get("VmRSS", 0) / 1024, 1), fmt(after.get("VmHWM", 0) / 1024, 1),
+                fmt((maps_total or 0) / 1024 / 1024, 2) if maps_total is not None else "n/a", str(len(maps)))
+
+
+# ---------------------------------------------------------------- report
+
+HEADERS = {
+    "overhead": ("figure", "tier", "bare ns/call", "traced ns/call", "overhead (median of pairs)", "range of pairs"),
+    "storm": ("threads", "tracer", "storm k failures/s", "captured k events/s", "dropped", "runs", "notes"),
+    "latency": ("binds sent", "events read", "p50 ms", "p99 ms", "max ms", "first ms", "owner kind process"),
+    "who": ("processes", "command (fresh process)", "median ms", "p90 ms", "ratio to bindtrace who"),
+    "who_warm": ("processes", "first call ms", "median ms", "p99 ms"),
+    "startup": ("command", "median ms to attached", "p90 ms", "ratio"),
+    "memory": ("tracer", "VmRSS idle MB", "VmHWM after 100k-failure storm MB", "BPF map memlock MB", "maps"),
+}
+TITLES = {
+    "overhead": "(1)(2) Overhead with bindtrace running (bt_sock bind-loop / getpid-loop)",
+    "storm": "(3) Failure storm (bt_sock fail-loop)",
+    "latency": "(4) Failed call to printed event with owner (CLOCK_REALTIME at read - event time)",
+    "who": "(5) who PORT as a fresh command",
+    "who_warm": "(5) who PORT warm: OwnerResolver::resolve_port() in one process (bench/bt_who_warm)",
+    "startup": "(6) Start-up to attached",
+    "memory": "(7) Memory while tracing",
+}
+
+
+def report():
+    lines = []
+    for sec in ("overhead", "storm", "latency", "who", "who_warm", "startup", "memory"):
+        if sec not in ROWS:
+            continue
+        lines.append(f"### {TITLES[sec]}\n")
+        h = HEADERS[sec]
+        lines.append("| " + " | ".join(h) + " |")
+        lines.append("|" + "---|" * len(h))
+        for cells in ROWS[sec]:
+            cells = list(cells) + [""] * (len(h) - len(cells))
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    if NOTES:
+        lines.append("Notes: " + "; ".join(NOTES))
+    return "\n".join(lines)
+
+
+def machine():
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "kernel": os.uname().release, "cpu": model,
+            "loadavg_start": open("/proc/loadavg").read().split()[:3]}
+
+
+def main():
+    for path in (BT, SOCK):
+        if not os.access(path, os.X_OK):
+            sys.exit(f"bench: {path} missing (build first: scripts/build.sh)")
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
+    except (ValueError, OSError):
+        pass
+    t_start = time.monotonic()
+    info = machine()
+    log(f"machine: {info}")
+    tiers = tiers_that_attach()
+    log(f"tiers that attach here: {tiers}")
+    if not tiers:
+        sys.exit("bench: no hook tier attaches (run as root on a kernel with BPF)")
+    default_tier = tiers[0]
+    if not BPFTRACE:
+        NOTES.append("bpftrace not installed: its figures are missing")
+    steps = [(5, lambda: bench_who(default_tier)), (4, lambda: bench_latency(default_tier)),
+             (1, lambda: bench_overhead(tiers)), (3, lambda: bench_storm(default_tier)),
+             (6, lambda: bench_startup(tiers)), (7, lambda: bench_memory(default_tier))]
+    for n, fn in steps:
+        if not want(n) and not (n == 1 and want(2)):
+            continue
+        t0 = time.monotonic()
+        try:
+            fn()
+        except Exception as e:  # one failed figure must not lose the others
+            NOTES.append(f"figure ({n}) failed: {e}")
+            log(f"figure ({n}) failed: {e}")
+        log(f"    ({n}) took {time.monotonic() - t0:.0f} s")
+    info["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
+    info["total_s"] = round(time.monotonic() - t_start, 1)
+    text = report()
+    os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    with open(OUT, "w") as f:
+        f.write(json.dumps({"machine": info, "tiers": tiers, "settings": {
+            "REPS": REPS, "GETPID_COUNT": GETPID_COUNT, "BIND_COUNT": BIND_COUNT, "STORM_REPS": STORM_REPS,
+            "STORM_COUNT": STORM_COUNT, "LAT_N": LAT_N, "LAT_GAP_MS": LAT_GAP_MS, "WHO_PROCS": WHO_PROCS,
+            "WHO_REPS": WHO_REPS, "START_REPS": START_REPS}}) + "\n")
+        for r in RAW:
+            f.write(json.dumps(r) + "\n")
+        f.write("\n" + text + "\n")
+    print(f"machine: {info['nproc']} CPUs, {info['cpu']}, kernel {info['kernel']}; "
+          f"tiers attaching: {', '.join(tiers)}; load avg {' '.join(info['loadavg_start'])} -> "
+          f"{' '.join(info['loadavg_end'])}; {info['total_s']} s\n")
+    print(text)
+    log(f"raw numbers: {OUT}")
+
+
+if __name__ == "__main__":
+    main()
