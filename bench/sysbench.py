@@ -191,9 +191,11 @@ class Tracer:
                 self.ready.set()
 
     def wait_ready(self, timeout=30):
-        if not self.ready.wait(timeout):
-            self.stop()
-            raise RuntimeError("not ready: " + " | ".join(self.lines[-5:]))
+        deadline = time.monotonic() + timeout
+        while not self.ready.wait(0.02):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("not ready: " + " | ".join(self.lines[-5:]))
         return self.ready_at - self.t0
 
     def stop(self, sig=signal.SIGINT, timeout=20):

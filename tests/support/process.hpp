@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,6 +43,9 @@ class Child {
         if (fd < 0 || ::write(fd, "0", 1) != 1) ::_exit(126);
         ::close(fd);
       }
+      // Only 0-2 cross exec: fds the test runner or the tracer left open would
+      // shift the child's socket numbers and leak BPF objects into it.
+      ::syscall(SYS_close_range, 3U, ~0U, 0U);
       std::vector<char*> args;
       for (auto& a : argv) args.push_back(a.data());
       args.push_back(nullptr);

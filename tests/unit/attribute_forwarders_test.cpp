@@ -1,0 +1,110 @@
+// F1-F6 of ATTRIBUTION.md: port forwarders stand for the container behind them.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "bindtrace/attribute.hpp"
+
+namespace bindtrace {
+namespace {
+
+const std::string kP = "1234567890abcdef1234567890abcdef1234567890abcdef1234567890abcdef";
+
+ProcessSnapshot forwarder(std::string comm, std::vector<std::string> argv, std::string cgroup) {
+  ProcessSnapshot snapshot;
+  snapshot.pid = 2100;
+  snapshot.ppid = 2000;
+  snapshot.uid = 1000;
+  snapshot.comm = std::move(comm);
+  snapshot.argv = std::move(argv);
+  snapshot.cgroup_lines = {"0::" + cgroup};
+  return snapshot;
+}
+
+bool has_note(const Service& service, const std::string& note) {
+  return std::find(service.notes.begin(), service.notes.end(), note) != service.notes.end();
+}
+
+TEST(AttributeForwarders, DockerProxyNamesTheContainerAddress) {  // F1
+  ProcessSnapshot snapshot = forwarder("docker-proxy",
+                                       {"/usr/bin/docker-proxy", "-proto", "tcp", "-host-ip", "0.0.0.0", "-host-port",
+                                        "8001", "-container-ip", "172.17.0.2", "-container-port", "8000"},
+                                       "/system.slice/docker.service");
+  snapshot.ancestors = {{2000, "dockerd", "/usr/bin/dockerd -H fd://"}};
+  const Service service = attribute(snapshot);
+  EXPECT_EQ(service.manager, "docker");
+  EXPECT_EQ(service.name, "container at 172.17.0.2:8000");
+  EXPECT_EQ(service.runtime, "docker");
+  EXPECT_TRUE(has_note(service, "port forwarder"));
+  EXPECT_TRUE(has_note(service, "host port 8001"));
+}
+
+TEST(AttributeForwarders, DockerdHoldingAPublishedPortIsDocker) {  // F2
+  const Service service =
+      attribute(forwarder("dockerd", {"/usr/bin/dockerd", "-H", "fd://"}, "/system.slice/docker.service"));
+  EXPECT_EQ(service.manager, "docker");
+  EXPECT_TRUE(has_note(service, "port forwarder"));
+}
+
+TEST(AttributeForwarders, ConmonNamesThePodmanContainer) {  // F3
+  const Service service = attribute(forwarder(
+      "conmon", {"/usr/bin/conmon", "--api-version", "1", "-c", kP, "-u", kP, "-r", "/usr/bin/crun", "-n", "web"},
+      "/machine.slice/libpod-conmon-" + kP + ".scope"));
+  EXPECT_EQ(service.manager, "podman");
+  EXPECT_EQ(service.name, "web");
+  EXPECT_EQ(service.container_id, kP);
+}
+
+TEST(AttributeForwarders, ConmonOfAKubeletContainerIsCrio) {  // F3
+  const Service service =
+      attribute(forwarder("conmon", {"/usr/bin/conmon", "-c", kP, "-n", "k8s_app_pod_ns_uid_0"}, "/system.slice"));
+  EXPECT_EQ(service.manager, "cri-o");
+}
+
+TEST(AttributeForwarders, RootlessportIsARootlessPodmanContainer) {  // F4
+  const Service service =
+      attribute(forwarder("rootlessport", {"rootlessport"}, "/user.slice/user-1000.slice/user@1000.service/x.scope"));
+  EXPECT_EQ(service.manager, "podman");
+  EXPECT_EQ(service.uid, 1000u);
+  EXPECT_TRUE(has_note(service, "port forwarder"));
+}
+
+TEST(AttributeForwarders, RootlessportChildTruncatedCommIsRecognised) {  // F4
+  EXPECT_EQ(attribute(forwarder("rootlessport-ch", {}, "/")).manager, "podman");
+}
+
+TEST(AttributeForwarders, PastaNamesTheContainerByItsNetns) {  // F5
+  const Service service = attribute(forwarder(
+      "pasta", {"/usr/bin/pasta", "--config-net", "-t", "8080-8080:8080-8080", "--netns",
+                "/run/user/1000/netns/netns-2b1e0c5a-3f5e-4c1a-9d1e-7f0e8c2d4b6a"},
+      "/user.slice/user-1000.slice/user@1000.service/user.slice/podman.scope"));
+  EXPECT_EQ(service.manager, "podman");
+  EXPECT_EQ(service.name, "container with netns /run/user/1000/netns/netns-2b1e0c5a-3f5e-4c1a-9d1e-7f0e8c2d4b6a");
+  EXPECT_EQ(service.uid, 1000u);
+}
+
+TEST(AttributeForwarders, PastaWithoutNetnsIsNoForwarder) {  // F5, negative
+  const Service service =
+      attribute(forwarder("pasta", {"/usr/bin/pasta", "-t", "8080"}, "/user.slice/user-1000.slice/session-3.scope"));
+  EXPECT_NE(service.manager, "podman");
+}
+
+TEST(AttributeForwarders, Slirp4netnsApiSocketNamesTheContainer) {  // F6
+  const Service service =
+      attribute(forwarder("slirp4netns",
+                          {"/usr/bin/slirp4netns", "--disable-host-loopback", "--mtu=65520", "--api-socket",
+                           "/run/user/1000/libpod/tmp/" + kP + ".net", "4321", "tap0"},
+                          "/user.slice/user-1000.slice/user@1000.service/user.slice/podman.scope"));
+  EXPECT_EQ(service.manager, "podman");
+  EXPECT_EQ(service.name, "1234567890ab");
+  EXPECT_EQ(service.container_id, kP);
+}
+
+TEST(AttributeForwarders, OptionWithEqualsSignIsRead) {  // F6
+  const Service service = attribute(
+      forwarder("slirp4netns", {"slirp4netns", "--api-socket=/tmp/abc.net", "4321", "tap0"}, "/"));
+  EXPECT_EQ(service.name, "abc");
+}
+
+}  // namespace
+}  // namespace bindtrace
