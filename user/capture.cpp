@@ -90,7 +90,6 @@ int libbpf_print(enum libbpf_print_level level, const char* format, va_list args
   std::lock_guard lock(g_log_mutex);
   if (g_verbose) std::vfprintf(stderr, format, args);
   // Keep the most specific warning: the first one naming a program, else the latest.
-  const bool names_program = std::strstr(line, "prog '") != nullptr;
   const bool have_program = g_last_warning.find("prog '") != std::string::npos;
   if (level <= LIBBPF_WARN && !have_program) {
     g_last_warning = line;

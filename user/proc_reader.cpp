@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "bindtrace/escape.hpp"
+#include "bindtrace/proc_file.hpp"
 #include "bindtrace/unique_fd.hpp"
 
 namespace bindtrace {
@@ -19,51 +20,29 @@ namespace {
 constexpr std::size_t kCmdlineMax = 1 << 20;
 constexpr std::size_t kSmallFileMax = 64 << 10;
 
-// At most max_bytes of the file; nullopt when it cannot be opened or read.
-std::optional<std::string> read_file(const std::string& path, std::size_t max_bytes) {
-  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return std::nullopt;
-  std::string content;
-  char buffer[4096];
-  while (content.size() < max_bytes) {
-    const ssize_t n = ::read(fd.get(), buffer, std::min(sizeof(buffer), max_bytes - content.size()));
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return std::nullopt;
-    }
-    content.append(buffer, static_cast<std::size_t>(n));
-  }
-  return content;
-}
-
-std::string proc_file(const std::string& root, std::uint32_t pid, std::string_view name) {
-  return root + "/" + std::to_string(pid) + "/" + std::string(name);
-}
-
 }  // namespace
 
 std::optional<std::string> ProcReader::cmdline(std::uint32_t pid) const {
-  const auto raw = read_file(proc_file(root_, pid, "cmdline"), kCmdlineMax);
+  const auto raw = read_proc_file(proc_path(root_, pid, "cmdline"), kCmdlineMax);
   if (!raw) return std::nullopt;
   return join_cmdline(*raw);
 }
 
 std::optional<std::string> ProcReader::cgroup_path(std::uint32_t pid) const {
-  const auto content = read_file(proc_file(root_, pid, "cgroup"), kSmallFileMax);
+  const auto content = read_proc_file(proc_path(root_, pid, "cgroup"), kSmallFileMax);
   if (!content) return std::nullopt;
   return parse_cgroup_file(*content);
 }
 
 std::optional<std::string> ProcReader::comm(std::uint32_t pid) const {
-  auto content = read_file(proc_file(root_, pid, "comm"), kSmallFileMax);
+  auto content = read_proc_file(proc_path(root_, pid, "comm"), kSmallFileMax);
   if (!content) return std::nullopt;
   if (!content->empty() && content->back() == '\n') content->pop_back();
   return content;
 }
 
 std::optional<std::uint32_t> ProcReader::uid(std::uint32_t pid) const {
-  const auto content = read_file(proc_file(root_, pid, "status"), kSmallFileMax);
+  const auto content = read_proc_file(proc_path(root_, pid, "status"), kSmallFileMax);
   if (!content) return std::nullopt;
   const std::size_t at = content->find("\nUid:");
   if (at == std::string::npos) return std::nullopt;
@@ -77,7 +56,7 @@ std::optional<std::uint32_t> ProcReader::uid(std::uint32_t pid) const {
 }
 
 std::optional<std::uint64_t> ProcReader::start_time(std::uint32_t pid) const {
-  const auto content = read_file(proc_file(root_, pid, "stat"), kSmallFileMax);
+  const auto content = read_proc_file(proc_path(root_, pid, "stat"), kSmallFileMax);
   if (!content) return std::nullopt;
   // comm (field 2) may hold spaces and ')': the fields resume after the last ')'.
   const std::size_t close = content->rfind(')');

@@ -51,8 +51,11 @@ void Tracer::enrich(Event& event) {
       ++stats_.lookup_failures;
     }
   }
-  if (auto cgroup = proc_.cgroup_path(event.process.pid)) {
+  // The kernel's cgroup id names the cgroup even after the process exited.
+  if (auto cgroup = cgroups_.path_of(event.process.cgroup_id)) {
     event.process.cgroup = std::move(*cgroup);
+  } else if (auto from_proc = proc_.cgroup_path(event.process.pid)) {
+    event.process.cgroup = std::move(*from_proc);
   } else {
     ++stats_.lookup_failures;
   }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bindtrace/attribute/cgroup_id_cache.hpp"
 #include "bindtrace/capture.hpp"
 #include "bindtrace/events.hpp"
 #include "bindtrace/loader.hpp"
@@ -61,6 +62,7 @@ class Tracer {
   std::unique_ptr<CaptureSession> session_;
   std::vector<TierTrial> trials_;
   ProcReader proc_;
+  CgroupIdCache cgroups_;
   std::int64_t realtime_offset_ns_ = 0;
   std::atomic<bool> stop_{false};
   TraceStats stats_;

@@ -60,9 +60,9 @@ TEST(AttributeCgroupPath, OutsideNamespaceReportsPartialAndNoUnit) {  // A3
 }
 
 TEST(AttributeCgroupPath, ContainerPathsListUnifiedFirstThenDistinctV1Paths) {
-  const auto paths = cgroup_paths_for_containers({"12:pids:/docker/abc", "1:name=systemd:/system.slice/x.service",
-                                                  "4:memory:/docker/abc", "3:cpu:/",
-                                                  "0::/system.slice/x.service"});
+  const auto paths =
+      cgroup_paths_for_containers({"12:pids:/docker/abc", "1:name=systemd:/system.slice/x.service",
+                                   "4:memory:/docker/abc", "3:cpu:/", "0::/system.slice/x.service"});
   EXPECT_EQ(paths, (std::vector<std::string>{"/system.slice/x.service", "/docker/abc"}));
 }
 

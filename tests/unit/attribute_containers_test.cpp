@@ -40,7 +40,8 @@ TEST(AttributeContainers, DockerCgroupfsDriver) {  // E2
 TEST(AttributeContainers, CrioScopeUnderKubepodsNamesThePodWithDashes) {  // E3
   const Service service = attribute_path(
       "/kubepods.slice/kubepods-besteffort.slice/"
-      "kubepods-besteffort-pod63b3ebfc_2890_11e9_8154_16bf8ef8d9dc.slice/crio-" + kC + ".scope");
+      "kubepods-besteffort-pod63b3ebfc_2890_11e9_8154_16bf8ef8d9dc.slice/crio-" +
+      kC + ".scope");
   EXPECT_EQ(service.manager, "cri-o");
   EXPECT_EQ(service.name, "17d8c9eacc62");
   EXPECT_EQ(service.container_id, kC);
@@ -49,7 +50,8 @@ TEST(AttributeContainers, CrioScopeUnderKubepodsNamesThePodWithDashes) {  // E3
 
 TEST(AttributeContainers, CriContainerdScopeWithPod) {  // E4
   const Service service = attribute_path(
-      "/kubepods.slice/kubepods-podac04f3f2_1f2c_11e9_b015_1ebee232acfa.slice/cri-containerd-" + kD + ".scope");
+      "/kubepods.slice/kubepods-podac04f3f2_1f2c_11e9_b015_1ebee232acfa.slice/cri-containerd-" + kD +
+      ".scope");
   EXPECT_EQ(service.manager, "containerd");
   EXPECT_EQ(service.name, "7951fb549ab9");
   EXPECT_EQ(service.pod_uid, "ac04f3f2-1f2c-11e9-b015-1ebee232acfa");
@@ -100,8 +102,8 @@ TEST(AttributeContainers, PodmanLibpodScopeWithContainerSubgroup) {  // E8
 }
 
 TEST(AttributeContainers, RootlessPodmanCarriesTheUserManagersUid) {  // E8
-  const Service service = attribute_path("/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" + kP +
-                                         ".scope/container");
+  const Service service = attribute_path("/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" +
+                                         kP + ".scope/container");
   EXPECT_EQ(service.manager, "podman");
   EXPECT_EQ(service.name, "1234567890ab");
   EXPECT_EQ(service.uid, 1000u);

@@ -26,10 +26,11 @@ bool has_note(const Service& service, const std::string& note) {
 }
 
 TEST(AttributeForwarders, DockerProxyNamesTheContainerAddress) {  // F1
-  ProcessSnapshot snapshot = forwarder("docker-proxy",
-                                       {"/usr/bin/docker-proxy", "-proto", "tcp", "-host-ip", "0.0.0.0", "-host-port",
-                                        "8001", "-container-ip", "172.17.0.2", "-container-port", "8000"},
-                                       "/system.slice/docker.service");
+  ProcessSnapshot snapshot =
+      forwarder("docker-proxy",
+                {"/usr/bin/docker-proxy", "-proto", "tcp", "-host-ip", "0.0.0.0", "-host-port", "8001",
+                 "-container-ip", "172.17.0.2", "-container-port", "8000"},
+                "/system.slice/docker.service");
   snapshot.ancestors = {{2000, "dockerd", "/usr/bin/dockerd -H fd://"}};
   const Service service = attribute(snapshot);
   EXPECT_EQ(service.manager, "docker");
@@ -48,7 +49,8 @@ TEST(AttributeForwarders, DockerdHoldingAPublishedPortIsDocker) {  // F2
 
 TEST(AttributeForwarders, ConmonNamesThePodmanContainer) {  // F3
   const Service service = attribute(forwarder(
-      "conmon", {"/usr/bin/conmon", "--api-version", "1", "-c", kP, "-u", kP, "-r", "/usr/bin/crun", "-n", "web"},
+      "conmon",
+      {"/usr/bin/conmon", "--api-version", "1", "-c", kP, "-u", kP, "-r", "/usr/bin/crun", "-n", "web"},
       "/machine.slice/libpod-conmon-" + kP + ".scope"));
   EXPECT_EQ(service.manager, "podman");
   EXPECT_EQ(service.name, "web");
@@ -56,14 +58,14 @@ TEST(AttributeForwarders, ConmonNamesThePodmanContainer) {  // F3
 }
 
 TEST(AttributeForwarders, ConmonOfAKubeletContainerIsCrio) {  // F3
-  const Service service =
-      attribute(forwarder("conmon", {"/usr/bin/conmon", "-c", kP, "-n", "k8s_app_pod_ns_uid_0"}, "/system.slice"));
+  const Service service = attribute(
+      forwarder("conmon", {"/usr/bin/conmon", "-c", kP, "-n", "k8s_app_pod_ns_uid_0"}, "/system.slice"));
   EXPECT_EQ(service.manager, "cri-o");
 }
 
 TEST(AttributeForwarders, RootlessportIsARootlessPodmanContainer) {  // F4
-  const Service service =
-      attribute(forwarder("rootlessport", {"rootlessport"}, "/user.slice/user-1000.slice/user@1000.service/x.scope"));
+  const Service service = attribute(
+      forwarder("rootlessport", {"rootlessport"}, "/user.slice/user-1000.slice/user@1000.service/x.scope"));
   EXPECT_EQ(service.manager, "podman");
   EXPECT_EQ(service.uid, 1000u);
   EXPECT_TRUE(has_note(service, "port forwarder"));
@@ -74,18 +76,20 @@ TEST(AttributeForwarders, RootlessportChildTruncatedCommIsRecognised) {  // F4
 }
 
 TEST(AttributeForwarders, PastaNamesTheContainerByItsNetns) {  // F5
-  const Service service = attribute(forwarder(
-      "pasta", {"/usr/bin/pasta", "--config-net", "-t", "8080-8080:8080-8080", "--netns",
-                "/run/user/1000/netns/netns-2b1e0c5a-3f5e-4c1a-9d1e-7f0e8c2d4b6a"},
-      "/user.slice/user-1000.slice/user@1000.service/user.slice/podman.scope"));
+  const Service service =
+      attribute(forwarder("pasta",
+                          {"/usr/bin/pasta", "--config-net", "-t", "8080-8080:8080-8080", "--netns",
+                           "/run/user/1000/netns/netns-2b1e0c5a-3f5e-4c1a-9d1e-7f0e8c2d4b6a"},
+                          "/user.slice/user-1000.slice/user@1000.service/user.slice/podman.scope"));
   EXPECT_EQ(service.manager, "podman");
-  EXPECT_EQ(service.name, "container with netns /run/user/1000/netns/netns-2b1e0c5a-3f5e-4c1a-9d1e-7f0e8c2d4b6a");
+  EXPECT_EQ(service.name,
+            "container with netns /run/user/1000/netns/netns-2b1e0c5a-3f5e-4c1a-9d1e-7f0e8c2d4b6a");
   EXPECT_EQ(service.uid, 1000u);
 }
 
 TEST(AttributeForwarders, PastaWithoutNetnsIsNoForwarder) {  // F5, negative
-  const Service service =
-      attribute(forwarder("pasta", {"/usr/bin/pasta", "-t", "8080"}, "/user.slice/user-1000.slice/session-3.scope"));
+  const Service service = attribute(
+      forwarder("pasta", {"/usr/bin/pasta", "-t", "8080"}, "/user.slice/user-1000.slice/session-3.scope"));
   EXPECT_NE(service.manager, "podman");
 }
 
@@ -101,8 +105,8 @@ TEST(AttributeForwarders, Slirp4netnsApiSocketNamesTheContainer) {  // F6
 }
 
 TEST(AttributeForwarders, OptionWithEqualsSignIsRead) {  // F6
-  const Service service = attribute(
-      forwarder("slirp4netns", {"slirp4netns", "--api-socket=/tmp/abc.net", "4321", "tap0"}, "/"));
+  const Service service =
+      attribute(forwarder("slirp4netns", {"slirp4netns", "--api-socket=/tmp/abc.net", "4321", "tap0"}, "/"));
   EXPECT_EQ(service.name, "abc");
 }
 

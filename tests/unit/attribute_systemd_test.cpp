@@ -64,7 +64,8 @@ TEST(AttributeSystemdUnit, LoginSessionScopeIsInteractiveWithItsUid) {  // B6
 }
 
 TEST(AttributeSystemdUnit, UserManagerUnitIsAUserUnit) {  // B7
-  const Service service = attribute(in_cgroup("/user.slice/user-1000.slice/user@1000.service/server.service"));
+  const Service service =
+      attribute(in_cgroup("/user.slice/user-1000.slice/user@1000.service/server.service"));
   EXPECT_EQ(service.manager, "systemd");
   EXPECT_EQ(service.name, "server.service");
   EXPECT_EQ(service.scope, "user");
@@ -88,7 +89,8 @@ TEST(AttributeSystemdUnit, UserAtWithoutUidIsNoUnit) {  // B9
 TEST(AttributeSystemdUnit, SystemUnitOfTheUserManagerPathIsTheManager) {
   EXPECT_EQ(cgroup_system_unit("/user.slice/user-1000.slice/user@1000.service/server.service"),
             "user@1000.service");
-  EXPECT_EQ(cgroup_user_unit("/user.slice/user-1000.slice/user@1000.service/server.service"), "server.service");
+  EXPECT_EQ(cgroup_user_unit("/user.slice/user-1000.slice/user@1000.service/server.service"),
+            "server.service");
 }
 
 TEST(AttributeSystemdUnit, MatchesSystemdOwnPathTests) {

@@ -6,12 +6,14 @@
 namespace bindtrace {
 
 bool is_orphaned(const ProcessSnapshot& snapshot) {
-  return snapshot.ppid == 1 && snapshot.pid != 1 && snapshot.nspid.size() <= 1 && !snapshot.parent_is_subreaper;
+  return snapshot.ppid == 1 && snapshot.pid != 1 && snapshot.nspid.size() <= 1 &&
+         !snapshot.parent_is_subreaper;
 }
 
 bool started_with_nohup(const ProcessSnapshot& snapshot) {
   constexpr std::uint64_t kSighupBit = 1u << 0;  // signal 1 is bit 0 of SigIgn
-  return (snapshot.sig_ign & kSighupBit) != 0 && std::string_view(snapshot.stdout_target).ends_with("nohup.out");
+  return (snapshot.sig_ign & kSighupBit) != 0 &&
+         std::string_view(snapshot.stdout_target).ends_with("nohup.out");
 }
 
 std::optional<Service> adhoc_of(const ProcessSnapshot& snapshot) {

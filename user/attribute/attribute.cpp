@@ -1,9 +1,10 @@
 // The rule set of ATTRIBUTION.md in its order of precedence: forwarder ->
 // container -> in-process manager -> socket activation -> systemd unit ->
 // heuristics. Each rule lives in its own file; this one only orders them.
+#include "bindtrace/attribute.hpp"
+
 #include <string_view>
 
-#include "bindtrace/attribute.hpp"
 #include "bindtrace/attribute/adhoc.hpp"
 #include "bindtrace/attribute/cgroup_path.hpp"
 #include "bindtrace/attribute/containers.hpp"
@@ -45,7 +46,9 @@ Service from_unit(const SystemdUnit& unit) {
 }
 
 // The login session scope is where interactive processes live: no service of its own.
-bool is_session(const std::optional<SystemdUnit>& unit) { return unit && unit->scope == "session"; }
+bool is_session(const std::optional<SystemdUnit>& unit) {
+  return unit && unit->scope == "session";
+}
 
 Service attribute_by_precedence(const ProcessSnapshot& snapshot, const std::string& path,
                                 const std::optional<SystemdUnit>& unit, bool cgroup_known) {
@@ -103,7 +106,7 @@ Service attribute(const ProcessSnapshot& snapshot) {
 
   if (received_socket_from_systemd(snapshot)) {  // C2
     service.notes.emplace_back(kSocketHandedOverNote);
-    if (unit && service.socket_unit.empty()) service.socket_unit = default_socket_unit(unit->name);
+    if (unit && service.manager == "systemd") service.socket_unit = default_socket_unit(unit->name);
   }
   service.partial = std::move(partial);
   return service;

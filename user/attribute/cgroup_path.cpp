@@ -13,7 +13,9 @@ namespace {
 
 constexpr std::string_view kDeleted = " (deleted)";
 
-bool outside_namespace(std::string_view path) { return path == "/.." || path.starts_with("/../"); }
+bool outside_namespace(std::string_view path) {
+  return path == "/.." || path.starts_with("/../");
+}
 
 }  // namespace
 

@@ -17,8 +17,8 @@ using attribute_detail::short_id;
 using attribute_detail::split_path;
 
 // containerd namespaces whose tasks get "/<namespace>/<id>" cgroups (cgroupfs layout).
-constexpr std::array<std::string_view, 6> kContainerdNamespaces = {"default", "k8s.io", "moby",
-                                                                   "buildkit", "services.linuxkit", "nerdctl"};
+constexpr std::array<std::string_view, 6> kContainerdNamespaces = {
+    "default", "k8s.io", "moby", "buildkit", "services.linuxkit", "nerdctl"};
 
 // "<prefix><id><suffix>" with a 64-hex id -> id.
 std::optional<std::string_view> id_between(std::string_view part, std::string_view prefix,
@@ -69,10 +69,21 @@ std::string pod_uid_above(const std::vector<std::string_view>& parts, std::size_
 }
 
 ContainerMatch make(std::string_view manager, std::string_view runtime, std::string_view id) {
-  return ContainerMatch{.manager = std::string(manager),
-                        .runtime = std::string(runtime),
-                        .id = std::string(id),
-                        .name = short_id(id)};
+  ContainerMatch match;
+  match.manager = std::string(manager);
+  match.runtime = std::string(runtime);
+  match.id = std::string(id);
+  match.name = short_id(id);
+  return match;
+}
+
+// lxc containers are named, not numbered.
+ContainerMatch lxc(std::string_view name) {
+  ContainerMatch match;
+  match.manager = "lxc";
+  match.runtime = "lxc";
+  match.name = std::string(name);
+  return match;
 }
 
 bool is_containerd_id(std::string_view id) {
@@ -86,7 +97,8 @@ bool is_containerd_id(std::string_view id) {
 std::optional<ContainerMatch> match_at(const std::vector<std::string_view>& parts, std::size_t i) {
   const std::string_view part = parts[i];
   if (auto id = id_between(part, "docker-", ".scope")) return make("docker", "docker", *id);  // E1
-  if (i > 0 && parts[i - 1] == "docker" && is_container_id(part)) return make("docker", "docker", part);  // E2
+  if (i > 0 && parts[i - 1] == "docker" && is_container_id(part))
+    return make("docker", "docker", part);  // E2
   if (auto id = id_between(part, "crio-conmon-", ".scope")) {
     auto match = make("cri-o", "cri-o", *id);
     match.conmon = true;
@@ -104,9 +116,10 @@ std::optional<ContainerMatch> match_at(const std::vector<std::string_view>& part
     return match;
   }
   // E6: kubelet's systemd driver on cgroup v1 writes "<slice>:<prefix>:<id>".
-  for (const auto& [marker, manager] : {std::pair<std::string_view, std::string_view>{":cri-containerd:", "containerd"},
-                                        {":crio:", "cri-o"},
-                                        {":docker:", "docker"}}) {
+  for (const auto& [marker, manager] :
+       {std::pair<std::string_view, std::string_view>{":cri-containerd:", "containerd"},
+        {":crio:", "cri-o"},
+        {":docker:", "docker"}}) {
     const std::size_t at = part.find(marker);
     if (at == std::string_view::npos) continue;
     const std::string_view id = part.substr(at + marker.size());
@@ -126,15 +139,15 @@ std::optional<ContainerMatch> match_at(const std::vector<std::string_view>& part
     match.conmon = true;
     return match;
   }
-  if (auto id = id_between(part, "libpod-", ".scope")) return make("podman", "podman", *id);  // E8
+  if (auto id = id_between(part, "libpod-", ".scope")) return make("podman", "podman", *id);    // E8
   if (auto id = id_between(part, "libpod-payload-", "")) return make("podman", "podman", *id);  // E10
   // E11: lxc 4+ "lxc.payload.<name>", older "lxc/<name>".
   constexpr std::string_view kLxcPayload = "lxc.payload.";
   if (part.starts_with(kLxcPayload) && part.size() > kLxcPayload.size()) {
-    return ContainerMatch{.manager = "lxc", .runtime = "lxc", .name = std::string(part.substr(kLxcPayload.size()))};
+    return lxc(part.substr(kLxcPayload.size()));
   }
   if (i > 0 && parts[i - 1] == "lxc") {
-    return ContainerMatch{.manager = "lxc", .runtime = "lxc", .name = std::string(part)};
+    return lxc(part);
   }
   // E7: "/<containerd namespace>/<id>" only for namespaces containerd is known to use.
   if (i > 0 && is_containerd_id(part) &&

@@ -90,7 +90,8 @@ std::optional<Service> forwarder_of(const ProcessSnapshot& snapshot) {
     service.uid = snapshot.uid;
     return service;
   }
-  if (program == "pasta" || program == "pasta.avx2" || snapshot.comm.starts_with("pasta")) return pasta(snapshot);
+  if (program == "pasta" || program == "pasta.avx2" || snapshot.comm.starts_with("pasta"))
+    return pasta(snapshot);
   if (program == "slirp4netns" || snapshot.comm == "slirp4netns") return slirp4netns(snapshot);
   return std::nullopt;
 }

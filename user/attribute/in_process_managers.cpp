@@ -2,7 +2,6 @@
 #include "bindtrace/attribute/in_process_managers.hpp"
 
 #include <functional>
-#include <limits>
 
 #include "attribute/path_parts.hpp"
 #include "attribute/snapshot_queries.hpp"
@@ -88,9 +87,10 @@ std::optional<Candidate> pm2(const ProcessSnapshot& snapshot) {
 }
 
 // G2 / G3: the supervising process names the service directory.
-std::optional<Candidate> service_directory_supervisor(const ProcessSnapshot& snapshot, std::string_view program,
-                                                      std::string_view manager) {
-  const auto at = nearest_ancestor(snapshot, [&](const Ancestor& ancestor) { return runs(ancestor, program); });
+std::optional<Candidate> service_directory_supervisor(const ProcessSnapshot& snapshot,
+                                                      std::string_view program, std::string_view manager) {
+  const auto at =
+      nearest_ancestor(snapshot, [&](const Ancestor& ancestor) { return runs(ancestor, program); });
   if (!at) return std::nullopt;
   std::string name(basename_of(first_argument(snapshot.ancestors[*at])));
   if (name.empty()) return std::nullopt;
@@ -104,7 +104,8 @@ std::optional<Candidate> openrc(const ProcessSnapshot& snapshot, std::string_vie
   constexpr std::string_view kPrefix = "openrc.";
   for (const std::string_view part : split_path(cgroup_path)) {
     if (part.starts_with(kPrefix) && part.size() > kPrefix.size()) {
-      return Candidate{managed("openrc", std::string(part.substr(kPrefix.size()))), snapshot.ancestors.size()};
+      return Candidate{managed("openrc", std::string(part.substr(kPrefix.size()))),
+                       snapshot.ancestors.size()};
     }
   }
   const std::string* name = env_of(snapshot, "RC_SVCNAME");
@@ -120,9 +121,8 @@ std::optional<Candidate> tmux(const ProcessSnapshot& snapshot, std::string_view 
     const std::size_t second = first == std::string::npos ? first : value->find(',', first + 1);
     if (second != std::string::npos) {
       const auto server = parse_u32(std::string_view(*value).substr(first + 1, second - first - 1));
-      const auto at = nearest_ancestor(snapshot, [&](const Ancestor& ancestor) {
-        return server && ancestor.pid == *server;
-      });
+      const auto at = nearest_ancestor(
+          snapshot, [&](const Ancestor& ancestor) { return server && ancestor.pid == *server; });
       if (server && at) found = Candidate{managed("tmux", "tmux server " + std::to_string(*server)), *at};
     }
   }
@@ -134,7 +134,8 @@ std::optional<Candidate> tmux(const ProcessSnapshot& snapshot, std::string_view 
     }
   }
   if (found) {
-    if (const std::string* pane = env_of(snapshot, "TMUX_PANE")) found->service.notes.push_back("pane " + *pane);
+    if (const std::string* pane = env_of(snapshot, "TMUX_PANE"))
+      found->service.notes.push_back("pane " + *pane);
   }
   return found;
 }
@@ -145,7 +146,8 @@ std::optional<Candidate> screen(const ProcessSnapshot& snapshot) {
   if (!sty) return std::nullopt;
   const auto session = parse_u32(std::string_view(*sty).substr(0, sty->find('.')));
   if (!session) return std::nullopt;
-  const auto at = nearest_ancestor(snapshot, [&](const Ancestor& ancestor) { return ancestor.pid == *session; });
+  const auto at =
+      nearest_ancestor(snapshot, [&](const Ancestor& ancestor) { return ancestor.pid == *session; });
   if (!at) return std::nullopt;
   return Candidate{managed("screen", "screen session " + std::to_string(*session)), *at};
 }

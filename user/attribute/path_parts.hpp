@@ -35,7 +35,9 @@ inline bool is_digits(std::string_view text) {
 }
 
 // A full container id as the runtimes write it: 64 hex characters.
-inline bool is_container_id(std::string_view text) { return text.size() == 64 && is_hex(text); }
+inline bool is_container_id(std::string_view text) {
+  return text.size() == 64 && is_hex(text);
+}
 
 // Display form: 12 hex characters for a full id, anything else unchanged.
 inline std::string short_id(std::string_view id) {

@@ -11,40 +11,17 @@
 #include <set>
 #include <string_view>
 
-#include "attribute/path_parts.hpp"
 #include "bindtrace/escape.hpp"
 #include "bindtrace/proc_reader.hpp"
+#include "bindtrace/proc_file.hpp"
 #include "bindtrace/unique_fd.hpp"
 
 namespace bindtrace {
 namespace {
 
-using attribute_detail::split_words;
-
 constexpr std::size_t kLargeFileMax = 1 << 20;  // cmdline, environ
 constexpr std::size_t kSmallFileMax = 64 << 10;
 constexpr std::size_t kMaxAncestors = 64;
-
-std::optional<std::string> read_file(const std::string& path, std::size_t max_bytes) {
-  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return std::nullopt;
-  std::string content;
-  char buffer[4096];
-  while (content.size() < max_bytes) {
-    const ssize_t n = ::read(fd.get(), buffer, std::min(sizeof(buffer), max_bytes - content.size()));
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return std::nullopt;
-    }
-    content.append(buffer, static_cast<std::size_t>(n));
-  }
-  return content;
-}
-
-std::string proc_file(const std::string& root, std::uint32_t pid, std::string_view name) {
-  return root + "/" + std::to_string(pid) + "/" + std::string(name);
-}
 
 // Items ended (or separated) by `separator`; empty items are kept ("" is a valid argument).
 std::vector<std::string> split(std::string_view content, char separator) {
@@ -56,37 +33,6 @@ std::vector<std::string> split(std::string_view content, char separator) {
     content.remove_prefix(end + 1);
   }
   return items;
-}
-
-struct Stat {
-  std::string comm;
-  std::uint32_t ppid = 0;
-  std::uint64_t start_time = 0;
-};
-
-// comm (field 2) may hold spaces and ") ": it ends at the last ')'.
-std::optional<Stat> parse_stat(std::string_view content) {
-  const std::size_t open = content.find('(');
-  const std::size_t close = content.rfind(')');
-  if (open == std::string_view::npos || close == std::string_view::npos || close < open) return std::nullopt;
-  Stat stat;
-  stat.comm = std::string(content.substr(open + 1, close - open - 1));
-  const auto fields = split_words(content.substr(close + 1));  // fields[0] is field 3 (state)
-  constexpr std::size_t kPpid = 4 - 3;
-  constexpr std::size_t kStartTime = 22 - 3;
-  if (fields.size() <= kStartTime) return std::nullopt;
-  auto number = [](const std::string& text, auto& value) {
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    return ec == std::errc{} && end == text.data() + text.size();
-  };
-  if (!number(fields[kPpid], stat.ppid) || !number(fields[kStartTime], stat.start_time)) return std::nullopt;
-  return stat;
-}
-
-std::optional<Stat> read_stat(const std::string& root, std::uint32_t pid) {
-  const auto content = read_file(proc_file(root, pid, "stat"), kSmallFileMax);
-  if (!content) return std::nullopt;
-  return parse_stat(*content);
 }
 
 // Whitespace-separated words (status uses tabs, stat spaces).
@@ -110,6 +56,37 @@ std::optional<T> number_of(std::string_view text, int base = 10) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
   if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) return std::nullopt;
   return value;
+}
+
+struct Stat {
+  std::string comm;
+  std::uint32_t ppid = 0;
+  std::uint64_t start_time = 0;
+};
+
+// comm (field 2) may hold spaces and ") ": it ends at the last ')'.
+std::optional<Stat> parse_stat(std::string_view content) {
+  const std::size_t open = content.find('(');
+  const std::size_t close = content.rfind(')');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open) return std::nullopt;
+  Stat stat;
+  stat.comm = std::string(content.substr(open + 1, close - open - 1));
+  const auto fields = words_of(content.substr(close + 1));  // fields[0] is field 3 (state)
+  constexpr std::size_t kPpid = 4 - 3;
+  constexpr std::size_t kStartTime = 22 - 3;
+  if (fields.size() <= kStartTime) return std::nullopt;
+  const auto ppid = number_of<std::uint32_t>(fields[kPpid]);
+  const auto start_time = number_of<std::uint64_t>(fields[kStartTime]);
+  if (!ppid || !start_time) return std::nullopt;
+  stat.ppid = *ppid;
+  stat.start_time = *start_time;
+  return stat;
+}
+
+std::optional<Stat> read_stat(const std::string& root, std::uint32_t pid) {
+  const auto content = read_proc_file(proc_path(root, pid, "stat"), kSmallFileMax);
+  if (!content) return std::nullopt;
+  return parse_stat(*content);
 }
 
 // The words after "Key:" on its line of /proc/PID/status.
@@ -140,7 +117,7 @@ void read_status(std::string_view status, ProcessSnapshot& snapshot) {
 
 void read_environ(const std::string& root, ProcessSnapshot& snapshot) {
   // EACCES (no ptrace-read permission) and a missing file degrade the same way.
-  const auto content = read_file(proc_file(root, snapshot.pid, "environ"), kLargeFileMax);
+  const auto content = read_proc_file(proc_path(root, snapshot.pid, "environ"), kLargeFileMax);
   if (!content) {
     snapshot.environ_readable = false;
     return;
@@ -162,12 +139,13 @@ std::string read_link(const std::string& path) {
 std::vector<Ancestor> read_ancestors(const std::string& root, std::uint32_t pid, std::uint32_t ppid) {
   std::vector<Ancestor> ancestors;
   std::set<std::uint32_t> seen = {pid};
-  for (std::uint32_t next = ppid; next != 0 && ancestors.size() < kMaxAncestors; ) {
+  for (std::uint32_t next = ppid; next != 0 && ancestors.size() < kMaxAncestors;) {
     if (!seen.insert(next).second) break;
     const auto stat = read_stat(root, next);
     if (!stat) break;
-    const auto cmdline = read_file(proc_file(root, next, "cmdline"), kLargeFileMax);
-    ancestors.push_back(Ancestor{.pid = next, .comm = stat->comm, .cmdline = join_cmdline(cmdline.value_or(""))});
+    const auto cmdline = read_proc_file(proc_path(root, next, "cmdline"), kLargeFileMax);
+    ancestors.push_back(
+        Ancestor{.pid = next, .comm = stat->comm, .cmdline = join_cmdline(cmdline.value_or(""))});
     if (next == 1) break;
     next = stat->ppid;
   }
@@ -185,19 +163,19 @@ std::optional<ProcessSnapshot> read_snapshot(std::uint32_t pid, const std::strin
   snapshot.comm = stat->comm;
   snapshot.start_time = stat->start_time;
 
-  if (const auto status = read_file(proc_file(proc_root, pid, "status"), kSmallFileMax)) {
+  if (const auto status = read_proc_file(proc_path(proc_root, pid, "status"), kSmallFileMax)) {
     read_status(*status, snapshot);
   }
-  if (const auto cmdline = read_file(proc_file(proc_root, pid, "cmdline"), kLargeFileMax)) {
+  if (const auto cmdline = read_proc_file(proc_path(proc_root, pid, "cmdline"), kLargeFileMax)) {
     snapshot.argv = split(*cmdline, '\0');
   }
-  if (const auto cgroup = read_file(proc_file(proc_root, pid, "cgroup"), kSmallFileMax)) {
+  if (const auto cgroup = read_proc_file(proc_path(proc_root, pid, "cgroup"), kSmallFileMax)) {
     for (std::string& line : split(*cgroup, '\n')) {
       if (!line.empty()) snapshot.cgroup_lines.push_back(std::move(line));
     }
   }
   read_environ(proc_root, snapshot);
-  snapshot.stdout_target = read_link(proc_file(proc_root, pid, "fd/1"));
+  snapshot.stdout_target = read_link(proc_path(proc_root, pid, "fd/1"));
   snapshot.ancestors = read_ancestors(proc_root, pid, snapshot.ppid);
 
   // The pid may have been reused while we read: the start time tells.

@@ -17,8 +17,8 @@ constexpr std::array<std::string_view, 11> kUnitTypes = {
     "service", "mount", "swap", "socket", "target", "device", "automount", "timer", "path", "slice", "scope"};
 
 bool valid_unit_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':' ||
-         c == '-' || c == '_' || c == '.' || c == '\\' || c == '@';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':' || c == '-' ||
+         c == '_' || c == '.' || c == '\\' || c == '@';
 }
 
 // cg_unescape(): the kernel's own names ("cpu", "tasks", ...) are escaped with one leading '_'.
@@ -86,7 +86,8 @@ std::optional<std::uint32_t> user_slice_uid(const std::vector<std::string_view>&
   constexpr std::string_view kSuffix = ".slice";
   for (std::size_t i = 0; i < end && i < parts.size(); ++i) {
     const std::string_view part = parts[i];
-    if (part.starts_with(kPrefix) && part.ends_with(kSuffix) && part.size() > kPrefix.size() + kSuffix.size()) {
+    if (part.starts_with(kPrefix) && part.ends_with(kSuffix) &&
+        part.size() > kPrefix.size() + kSuffix.size()) {
       if (auto uid = parse_u32(part.substr(kPrefix.size(), part.size() - kPrefix.size() - kSuffix.size()))) {
         return uid;
       }
@@ -173,8 +174,8 @@ std::optional<SystemdUnit> systemd_unit_of(std::string_view path) {
                          .uid = uid};
     }
     // The user manager's own cgroup, or a path below it that names no unit.
-    return SystemdUnit{.name = std::move(*system_unit), .scope = "system", .slice = innermost_slice(parts, at),
-                       .uid = uid};
+    return SystemdUnit{
+        .name = std::move(*system_unit), .scope = "system", .slice = innermost_slice(parts, at), .uid = uid};
   }
   if (is_session_scope(parts[at])) {
     return SystemdUnit{.name = std::move(*system_unit),
@@ -182,7 +183,10 @@ std::optional<SystemdUnit> systemd_unit_of(std::string_view path) {
                        .slice = innermost_slice(parts, at),
                        .uid = user_slice_uid(parts, at)};
   }
-  return SystemdUnit{.name = std::move(*system_unit), .scope = "system", .slice = innermost_slice(parts, at)};
+  return SystemdUnit{.name = std::move(*system_unit),
+                     .scope = "system",
+                     .slice = innermost_slice(parts, at),
+                     .uid = std::nullopt};
 }
 
 }  // namespace bindtrace

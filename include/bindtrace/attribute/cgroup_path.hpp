@@ -11,6 +11,7 @@ namespace bindtrace {
 // Every distinct path of /proc/PID/cgroup lines, " (deleted)" stripped: the
 // unified (0::) path first, then the v1 paths in file order. The root "/" and
 // paths outside our cgroup namespace ("/../...") are left out.
-[[nodiscard]] std::vector<std::string> cgroup_paths_for_containers(const std::vector<std::string>& cgroup_lines);
+[[nodiscard]] std::vector<std::string> cgroup_paths_for_containers(
+    const std::vector<std::string>& cgroup_lines);
 
 }  // namespace bindtrace

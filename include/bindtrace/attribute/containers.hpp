@@ -12,14 +12,14 @@
 namespace bindtrace {
 
 struct ContainerMatch {
-  std::string manager;   // docker, containerd, cri-o, podman, kubernetes, lxc
-  std::string runtime;   // "" when the path does not say (kubernetes, cgroupfs driver)
-  std::string id;        // full id; "" for lxc (named, not numbered)
-  std::string name;      // display: 12 hex chars of a full id, else the id or lxc name
-  std::string pod_uid;   // kubernetes pod uid, '_' turned back into '-'
+  std::string manager;               // docker, containerd, cri-o, podman, kubernetes, lxc
+  std::string runtime;               // "" when the path does not say (kubernetes, cgroupfs driver)
+  std::string id;                    // full id; "" for lxc (named, not numbered)
+  std::string name;                  // display: 12 hex chars of a full id, else the id or lxc name
+  std::string pod_uid;               // kubernetes pod uid, '_' turned back into '-'
   std::optional<std::uint32_t> uid;  // rootless podman: the user manager's uid
-  std::string outer;     // systemd unit wrapping the container (E10), "" when none
-  bool conmon = false;   // the podman/CRI-O monitor, not the payload (E9)
+  std::string outer;                 // systemd unit wrapping the container (E10), "" when none
+  bool conmon = false;               // the podman/CRI-O monitor, not the payload (E9)
   bool operator==(const ContainerMatch&) const = default;
 };
 

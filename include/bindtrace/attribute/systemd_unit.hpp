@@ -31,9 +31,9 @@ enum UnitNameForm : unsigned {
 [[nodiscard]] std::optional<std::string> cgroup_user_unit(std::string_view path);
 
 struct SystemdUnit {
-  std::string name;        // as systemd names it (escaped): what systemctl takes
-  std::string scope;       // "system", "user" (unit of a user manager) or "session" (login session scope)
-  std::string slice;       // innermost slice above the unit, "" when none
+  std::string name;   // as systemd names it (escaped): what systemctl takes
+  std::string scope;  // "system", "user" (unit of a user manager) or "session" (login session scope)
+  std::string slice;  // innermost slice above the unit, "" when none
   std::optional<std::uint32_t> uid;  // user manager or session owner
   bool operator==(const SystemdUnit&) const = default;
 };

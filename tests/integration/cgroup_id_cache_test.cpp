@@ -1,0 +1,77 @@
+// cgroup id -> path against real cgroup-v2 directories and the ids the
+// kernel records for processes inside them.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "bindtrace/attribute/cgroup_id_cache.hpp"
+#include "bindtrace/kernel_env.hpp"
+#include "process.hpp"
+#include "trace_harness.hpp"
+
+namespace bindtrace {
+namespace {
+
+using testing::Child;
+using testing::free_port;
+using testing::options_for;
+using testing::testprog;
+using testing::TraceHarness;
+
+class CgroupIdCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    BINDTRACE_REQUIRE_BPF();
+    root_ = find_cgroup2_mount();
+    ASSERT_FALSE(root_.empty());
+    rel_ = "/bindtrace-cg-" + std::to_string(::getpid()) + ".slice/app-x\\x2dy.service";
+    ASSERT_TRUE(std::filesystem::create_directories(root_ + rel_));
+  }
+  void TearDown() override {
+    if (rel_.empty()) return;
+    ::rmdir((root_ + rel_).c_str());
+    ::rmdir((root_ + rel_.substr(0, rel_.find('/', 1))).c_str());
+  }
+  std::string root_, rel_;
+};
+
+TEST_F(CgroupIdCacheTest, DirectoryInodeMapsToItsPath) {
+  struct stat st{};
+  ASSERT_EQ(::stat((root_ + rel_).c_str(), &st), 0);
+  CgroupIdCache cache(root_);
+  EXPECT_EQ(cache.path_of(st.st_ino), rel_);
+}
+
+TEST_F(CgroupIdCacheTest, TheKernelsIdOfAnExitedProcessStillResolves) {
+  const auto port = free_port();
+  TraceHarness trace(options_for(std::nullopt, {port}));
+  Child child({testprog("bt_sock"), "-a", "10.255.255.1", "-P", std::to_string(port), "bind"},
+              Child::Options{.cgroup_procs = root_ + rel_ + "/cgroup.procs"});
+  ASSERT_EQ(child.wait(), 1);  // exited: /proc/PID/cgroup is gone
+  auto e = trace.wait_for([&](const Event& e) { return e.process.pid == static_cast<std::uint32_t>(child.pid()); });
+  ASSERT_TRUE(e);
+  CgroupIdCache cache(root_);
+  EXPECT_EQ(cache.path_of(e->process.cgroup_id), rel_);
+}
+
+TEST_F(CgroupIdCacheTest, MissesAreRewalkedAtMostOncePerInterval) {
+  CgroupIdCache cache(root_, std::chrono::hours(1));
+  EXPECT_FALSE(cache.path_of(1ULL << 62));
+  EXPECT_FALSE(cache.path_of((1ULL << 62) + 1));
+  EXPECT_EQ(cache.walks(), 1u);
+}
+
+TEST_F(CgroupIdCacheTest, NewDirectoriesAreFoundOnAMiss) {
+  CgroupIdCache cache(root_, std::chrono::milliseconds(0));
+  (void)cache.path_of(1);  // first walk
+  const std::string later = rel_ + "/late";
+  ASSERT_TRUE(std::filesystem::create_directory(root_ + later));
+  struct stat st{};
+  ASSERT_EQ(::stat((root_ + later).c_str(), &st), 0);
+  EXPECT_EQ(cache.path_of(st.st_ino), later);
+  ::rmdir((root_ + later).c_str());
+}
+
+}  // namespace
+}  // namespace bindtrace
