@@ -64,6 +64,18 @@ struct CgroupPath {
 };
 [[nodiscard]] std::optional<CgroupPath> cgroup_path_of(const std::vector<std::string>& cgroup_lines);
 
+// A live process read from /proc and attributed; nullopt when it is gone.
+[[nodiscard]] std::optional<Service> attribute_live_process(std::uint32_t pid, const std::string& proc_root = "/proc");
+
+// A process that already exited, from what the kernel recorded: its cgroup
+// path, comm and uid. Reported with partial "process exited".
+[[nodiscard]] Service attribute_exited_process(const std::string& cgroup_path, const std::string& comm,
+                                               std::uint32_t uid);
+
+// "systemd unit x.service", "supervisor program backend:backend (inside
+// supervisor.service)", "docker container 7951fb549ab9"; empty for `none`.
+[[nodiscard]] std::string describe_service(const Service& service);
+
 // The whole rule set with its precedence (forwarder -> container ->
 // in-process manager -> socket activation -> systemd unit -> heuristics).
 [[nodiscard]] Service attribute(const ProcessSnapshot& snapshot);

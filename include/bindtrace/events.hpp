@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 
+#include "bindtrace/attribute.hpp"
 #include "bindtrace/endpoint.hpp"
 #include "bindtrace/kinds.hpp"
 #include "bindtrace/owner.hpp"
@@ -35,6 +36,7 @@ struct ProcessInfo {
   bool cmdline_truncated = false;  // the kernel snapshot was cut and /proc could not complete it
   std::string cgroup;   // cgroup v2 path, filled by enrichment
   std::uint64_t cgroup_id = 0;
+  std::optional<Service> service;  // the manager that started it (attribution)
 };
 
 struct Event {

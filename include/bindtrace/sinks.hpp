@@ -15,6 +15,8 @@ namespace bindtrace {
 [[nodiscard]] nlohmann::ordered_json event_to_json(const Event& event);
 // The "owner" object of the output contract (also used by `who --json`).
 [[nodiscard]] nlohmann::ordered_json owner_to_json(const Owner& owner);
+// The "service" object: manager, name, and the manager's own fields.
+[[nodiscard]] nlohmann::ordered_json service_to_json(const Service& service);
 // One socket as JSON: proto, family, addr, port, state, options, inode.
 [[nodiscard]] nlohmann::ordered_json socket_to_json(const SocketEntry& socket);
 // "python3 (pid 991, uid 0)" lines and the socket, for text output.

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bindtrace/attribute.hpp"
 #include "bindtrace/endpoint.hpp"
 #include "bindtrace/kinds.hpp"
 
@@ -52,6 +53,7 @@ struct Holder {
   std::uint64_t start_time = 0;  // /proc/PID/stat field 22, guards against pid reuse
   std::uint64_t inode = 0;       // the socket held
   int fd = -1;
+  std::optional<Service> service;  // the manager behind it (attribution)
 };
 
 // What to list: sockets bound to `port` (0 = every port) of `proto` in the

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <set>
 
+#include "bindtrace/attribute.hpp"
 #include "bindtrace/capture.hpp"
 #include "bindtrace/errors.hpp"
 #include "bindtrace/kernel_env.hpp"
@@ -134,6 +135,7 @@ void OwnerResolver::fill_holder(Holder& h) {
     h.cgroup = proc.cgroup_path(h.pid).value_or("");
     if (auto uid = proc.uid(h.pid)) h.uid = *uid;
   }
+  if (!h.service) h.service = attribute_live_process(h.pid, options_.proc_root);
 }
 
 std::vector<SocketEntry> OwnerResolver::list_sockets(const SocketQuery& query, OwnerSource& source) {

@@ -1,6 +1,8 @@
 // The resolution worker (see worker.hpp).
 #include "bindtrace/owner/worker.hpp"
 
+#include "bindtrace/attribute.hpp"
+
 namespace bindtrace {
 
 OwnerWorker::OwnerWorker(ResolverOptions options, const CaptureSession* index, Deliver deliver,
@@ -38,7 +40,17 @@ OwnerWorkerStats OwnerWorker::stats() const {
   return stats_;
 }
 
+void OwnerWorker::attribute_process(Event& event) {
+  // The failing process is often gone already (it failed and exited): then
+  // only the cgroup the kernel recorded is left to attribute it by.
+  event.process.service = attribute_live_process(event.process.pid, options_.proc_root);
+  if (!event.process.service)
+    event.process.service =
+        attribute_exited_process(event.process.cgroup, event.process.comm, event.process.uid);
+}
+
 void OwnerWorker::resolve(Event& event, bool skip) {
+  if (!skip) attribute_process(event);
   // Only failures that have an owner go through the resolver at all.
   if (event.err != EADDRINUSE || event.op == Op::connect || !event.endpoint.has_port()) return;
   if (skip) {

@@ -34,6 +34,7 @@ nlohmann::ordered_json event_to_json(const Event& event) {
   if (event.process.cmdline_truncated) process["cmdline_truncated"] = true;
   process["cgroup"] = to_valid_utf8(event.process.cgroup);
   process["cgroup_id"] = event.process.cgroup_id;
+  if (event.process.service) process["service"] = service_to_json(*event.process.service);
   j["process"] = std::move(process);
 
   if (event.owner) j["owner"] = owner_to_json(*event.owner);
@@ -42,6 +43,32 @@ nlohmann::ordered_json event_to_json(const Event& event) {
                    {"reuseport", event.socket.reuseport},
                    {"v6only", event.socket.v6only},
                    {"type", event.socket.type == 1 ? "stream" : event.socket.type == 2 ? "dgram" : "other"}};
+  }
+  return j;
+}
+
+nlohmann::ordered_json service_to_json(const Service& s) {
+  nlohmann::ordered_json j;
+  j["manager"] = s.manager;
+  j["name"] = to_valid_utf8(s.name);
+  auto put = [&j](const char* key, const std::string& value) {
+    if (!value.empty()) j[key] = to_valid_utf8(value);
+  };
+  put("unit", s.unit);
+  put("scope", s.scope);
+  put("slice", s.slice);
+  if (s.uid) j["uid"] = *s.uid;
+  put("program", s.program);
+  put("group", s.group);
+  put("container_id", s.container_id);
+  put("runtime", s.runtime);
+  put("pod_uid", s.pod_uid);
+  put("socket_unit", s.socket_unit);
+  put("outer", s.outer);
+  put("partial", s.partial);
+  if (!s.notes.empty()) {
+    j["notes"] = nlohmann::ordered_json::array();
+    for (const std::string& note : s.notes) j["notes"].push_back(to_valid_utf8(note));
   }
   return j;
 }
@@ -83,6 +110,7 @@ nlohmann::ordered_json owner_to_json(const Owner& owner) {
     holder["uid"] = h.uid;
     holder["cgroup"] = to_valid_utf8(h.cgroup);
     if (h.fd >= 0) holder["fd"] = h.fd;
+    if (h.service) holder["service"] = service_to_json(*h.service);
     j["holders"].push_back(std::move(holder));
   }
   j["sockets"] = nlohmann::ordered_json::array();

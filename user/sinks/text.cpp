@@ -54,7 +54,12 @@ std::string event_to_text(const Event& event, bool colour) {
   const ProcessInfo& p = event.process;
   out += "  process  " + escape_for_terminal(p.comm) + " (pid " + std::to_string(p.pid);
   if (p.tid != p.pid) out += ", tid " + std::to_string(p.tid);
-  out += ", ppid " + std::to_string(p.ppid) + ", uid " + std::to_string(p.uid) + ")\n";
+  out += ", ppid " + std::to_string(p.ppid) + ", uid " + std::to_string(p.uid) + ")";
+  if (p.service) {
+    const std::string service = describe_service(*p.service);
+    if (!service.empty()) out += ", " + escape_for_terminal(service);
+  }
+  out += "\n";
   if (!p.cmdline.empty())
     out += "  cmdline  " + escape_for_terminal(p.cmdline) + (p.cmdline_truncated ? " [truncated]" : "") + "\n";
   if (!p.cgroup.empty()) out += "  cgroup   " + escape_for_terminal(p.cgroup) + "\n";
@@ -112,7 +117,12 @@ std::string owner_to_text(const Owner& owner, const std::string& indent) {
       for (std::size_t i = 0; i < owner.holders.size(); ++i) {
         const Holder& h = owner.holders[i];
         out += indent + (i == 0 ? "owner    " : "         ") + escape_for_terminal(h.comm) + " (pid " +
-               std::to_string(h.pid) + ", uid " + std::to_string(h.uid) + ")" + (i == 0 ? label : "");
+               std::to_string(h.pid) + ", uid " + std::to_string(h.uid) + ")";
+        if (h.service) {
+          const std::string service = describe_service(*h.service);
+          if (!service.empty()) out += ", " + escape_for_terminal(service);
+        }
+        out += i == 0 ? label : "";
         if (i == 0 && !owner.sockets.empty()) out += " holds " + socket_text(owner.sockets.front());
         out += (i == 0 ? source : "") + "\n";
         if (!h.cmdline.empty()) out += indent + "           " + escape_for_terminal(h.cmdline) + "\n";

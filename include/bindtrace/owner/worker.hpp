@@ -44,6 +44,7 @@ class OwnerWorker {
  private:
   void run();
   void resolve(Event& event, bool skip);
+  void attribute_process(Event& event);
 
   using CacheKey = std::tuple<std::uint32_t, int, int, std::string, std::uint16_t, bool>;
   struct Cached {

@@ -1,0 +1,63 @@
+// Attribution of a live pid (snapshot + rules), of an exited process (from
+// its cgroup only), and the one-line description a person reads.
+#include "bindtrace/attribute.hpp"
+#include "bindtrace/attribute/snapshot_reader.hpp"
+
+namespace bindtrace {
+
+std::optional<Service> attribute_live_process(std::uint32_t pid, const std::string& proc_root) {
+  const auto snapshot = read_snapshot(pid, proc_root);
+  if (!snapshot) return std::nullopt;
+  return attribute(*snapshot);
+}
+
+Service attribute_exited_process(const std::string& cgroup_path, const std::string& comm, std::uint32_t uid) {
+  ProcessSnapshot snapshot;
+  snapshot.comm = comm;
+  snapshot.uid = uid;
+  if (!cgroup_path.empty()) snapshot.cgroup_lines = {"0::" + cgroup_path};
+  snapshot.environ_readable = false;
+  Service service = attribute(snapshot);
+  // Only the cgroup is known: environment and ancestors went with the process.
+  service.partial = "process exited; attributed from its cgroup";
+  if (service.manager == "adhoc") {
+    service.manager = "none";
+    service.name.clear();
+    service.notes.clear();
+  }
+  return service;
+}
+
+std::string describe_service(const Service& s) {
+  std::string text;
+  const std::string& m = s.manager;
+  if (m == "none" || m.empty()) {
+    text = "";
+  } else if (m == "systemd") {
+    if (s.scope == "user") text = "systemd user unit " + s.name + (s.uid ? " (uid " + std::to_string(*s.uid) + ")" : "");
+    else if (s.scope == "session") text = "login session " + s.name + (s.uid ? " (uid " + std::to_string(*s.uid) + ")" : "");
+    else text = "systemd unit " + s.name;
+    if (!s.socket_unit.empty()) text += ", socket " + s.socket_unit;
+  } else if (m == "supervisor") {
+    text = "supervisor program " + (s.name.empty() ? std::string("(unknown)") : s.name);
+  } else if (m == "docker" || m == "podman" || m == "containerd" || m == "cri-o" || m == "kubernetes" || m == "lxc") {
+    text = m + " container " + s.name;
+    if (!s.pod_uid.empty()) text += ", pod " + s.pod_uid;
+  } else if (m == "pm2") {
+    text = "pm2 app " + s.name;
+  } else if (m == "runit" || m == "s6" || m == "openrc") {
+    text = m + " service " + s.name;
+  } else if (m == "adhoc") {
+    text = "ad hoc";
+    if (!s.name.empty()) text += " " + s.name;
+  } else {
+    text = m + " " + s.name;
+  }
+  if (!s.outer.empty()) text += " (inside " + s.outer + ")";
+  for (const std::string& note : s.notes)
+    if (note == "orphaned" || note == "nohup" || note == "interactive") text += ", " + note;
+  if (!s.partial.empty()) text += (text.empty() ? "" : " ") + std::string("[partial: ") + s.partial + "]";
+  return text;
+}
+
+}  // namespace bindtrace
