@@ -8,7 +8,7 @@ packages=(
   # build
   cmake ninja-build g++ clang llvm pkg-config
   libbpf-dev bpftool libelf-dev zlib1g-dev
-  libcli11-dev nlohmann-json3-dev
+  libcli11-dev nlohmann-json3-dev libsystemd-dev
   # tests
   googletest libgtest-dev libgmock-dev iproute2 python3 supervisor tmux systemd
   # benchmarks and their peers
