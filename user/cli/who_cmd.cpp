@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "bindtrace/capture.hpp"
+#include "bindtrace/attribute.hpp"
 #include "bindtrace/escape.hpp"
 #include "bindtrace/owner/resolver.hpp"
 #include "bindtrace/sinks.hpp"
@@ -35,7 +36,9 @@ void print_visibility_note(const OwnerResolver& resolver) {
 
 int list_all(const CliRequest& request, OwnerResolver& resolver) {
   const std::vector<Owner> owners = resolver.list_listeners(request.trace.capture.filter.netns);
-  if (!request.json) std::printf("%-5s %-40s %-7s %7s %5s  %s\n", "proto", "local address", "state", "pid", "uid", "command");
+  if (!request.json)
+    std::printf("%-5s %-28s %-7s %7s %5s  %-36s %s\n", "proto", "local address", "state", "pid", "uid", "service",
+                "command");
   for (const Owner& owner : owners) {
     const SocketEntry& s = owner.sockets.front();
     if (request.json) {
@@ -47,13 +50,15 @@ int list_all(const CliRequest& request, OwnerResolver& resolver) {
     }
     const std::string state = s.proto == Proto::udp ? "BOUND" : std::string(tcp_state_name(s.state));
     if (owner.holders.empty()) {
-      std::printf("%-5s %-40s %-7s %7s %5u  %s\n", std::string(proto_name(s.proto)).c_str(), endpoint_of(s).c_str(),
-                  state.c_str(), "-", s.uid, "(no visible holder)");
+      std::printf("%-5s %-28s %-7s %7s %5u  %-36s %s\n", std::string(proto_name(s.proto)).c_str(),
+                  endpoint_of(s).c_str(), state.c_str(), "-", s.uid, "-", "(no visible holder)");
     }
     for (const Holder& h : owner.holders) {
       const std::string command = escape_for_terminal(h.cmdline.empty() ? h.comm : h.cmdline);
-      std::printf("%-5s %-40s %-7s %7u %5u  %s\n", std::string(proto_name(s.proto)).c_str(), endpoint_of(s).c_str(),
-                  state.c_str(), h.pid, h.uid, command.c_str());
+      std::string service = h.service ? escape_for_terminal(describe_service(*h.service)) : "";
+      if (service.empty()) service = "-";
+      std::printf("%-5s %-28s %-7s %7u %5u  %-36s %s\n", std::string(proto_name(s.proto)).c_str(),
+                  endpoint_of(s).c_str(), state.c_str(), h.pid, h.uid, service.c_str(), command.c_str());
     }
   }
   std::fflush(stdout);
