@@ -59,6 +59,7 @@ CHILDREN = []          # every Popen we started
 RAW = []               # raw records for results.txt
 ROWS = {}              # section -> list of markdown rows
 NOTES = []
+STOP_TROUBLE = []
 
 
 # ---------------------------------------------------------------- plumbing
@@ -198,14 +199,20 @@ class Tracer:
                 raise RuntimeError("not ready: " + " | ".join(self.lines[-5:]))
         return self.ready_at - self.t0
 
-    def stop(self, sig=signal.SIGINT, timeout=20):
-        if self.proc.poll() is None:
+    def stop(self, sig=signal.SIGINT, timeout=4):
+        # SIGINT (twice: bpftrace can miss one that lands right after its
+        # "Attaching" line), then SIGKILL; a kill is recorded as a note.
+        for attempt in range(2):
+            if self.proc.poll() is not None:
+                break
             self.proc.send_signal(sig)
             try:
                 self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+                STOP_TROUBLE.append(f"{os.path.basename(self.proc.args[0])}: SIGINT #{attempt + 1} not obeyed in {timeout} s")
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
         self.reader.join(timeout=5)
         return self.lines
 
@@ -339,6 +346,8 @@ def bench_storm(tier):
                     else:
                         t = Tracer([BPFTRACE, "-e", spec], r"^Attaching \d+ probe", merge=True)
                     t.wait_ready()
+                    if kind != "bt":
+                        time.sleep(0.3)  # bpftrace prints "Attaching" before it attaches
                     n, secs = storm(threads)
                     wait_idle(t.proc.pid)
                     lines = t.stop()
@@ -562,6 +571,7 @@ def bench_startup(tiers):
         for name, mk in cands[k:] + cands[:k]:
             t = mk()
             times[name].append(t.wait_ready() * 1000)
+            time.sleep(0.3)  # let bpftrace install its SIGINT handler before stopping it
             t.stop()
     ref = median(times[cands[0][0]])
     for name, _ in cands:
@@ -572,16 +582,35 @@ def bench_startup(tiers):
 # ---------------------------------------------------------------- (7) memory
 
 def bpf_maps_of(pid):
+    """memlock of the BPF maps a process holds (its bpf-map fds' fdinfo; this
+    bpftool has no pid column), with names from `bpftool map show`."""
+    names_by_id = {}
     rc, out, _ = run_out(["bpftool", "-j", "map", "show"])
     try:
-        maps = json.loads(out)
-    except ValueError:
+        for m in json.loads(out):
+            names_by_id[m["id"]] = (m.get("name", "?"), m.get("type", "?"))
+    except (ValueError, KeyError, TypeError):
+        pass
+    seen, total, names = set(), 0, []
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
         return None, []
-    total, names = 0, []
-    for m in maps:
-        if any(p.get("pid") == pid for p in m.get("pids", [])):
-            total += int(m.get("bytes_memlock", 0))
-            names.append(f"{m.get('name', '?')}:{m.get('type', '?')}:{int(m.get('bytes_memlock', 0)) // 1024}k")
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") != "anon_inode:bpf-map":
+                continue
+            info = dict(l.split(":", 1) for l in open(f"/proc/{pid}/fdinfo/{fd}").read().splitlines() if ":" in l)
+        except OSError:
+            continue
+        mid = int(info.get("map_id", "-1").strip())
+        if mid in seen:
+            continue
+        seen.add(mid)
+        mem = int(info.get("memlock", "0").strip())
+        total += mem
+        name, typ = names_by_id.get(mid, ("?", info.get("map_type", "?").strip()))
+        names.append(f"{name}:{typ}:{mem // 1024}k")
     return total, names
 
 
@@ -641,6 +670,8 @@ def report():
             cells = list(cells) + [""] * (len(h) - len(cells))
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
+    if STOP_TROUBLE:
+        NOTES.append(f"{len(STOP_TROUBLE)} stop(s) needed more than one SIGINT: " + "; ".join(sorted(set(STOP_TROUBLE))))
     if NOTES:
         lines.append("Notes: " + "; ".join(NOTES))
     return "\n".join(lines)

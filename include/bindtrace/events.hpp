@@ -6,10 +6,12 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "bindtrace/attribute.hpp"
 #include "bindtrace/endpoint.hpp"
 #include "bindtrace/kinds.hpp"
+#include "bindtrace/diagnosis.hpp"
 #include "bindtrace/owner.hpp"
 
 namespace bindtrace {
@@ -37,6 +39,8 @@ struct ProcessInfo {
   std::string cgroup;   // cgroup v2 path, filled by enrichment
   std::uint64_t cgroup_id = 0;
   std::optional<Service> service;  // the manager that started it (attribution)
+  std::string exe;                 // /proc/PID/exe target, when it was still alive
+  std::string cwd;                 // /proc/PID/cwd target
 };
 
 struct Event {
@@ -55,6 +59,8 @@ struct Event {
   SocketFacts socket;
   ProcessInfo process;
   std::optional<Owner> owner;  // who blocks it; absent when not applicable or not resolved
+  std::optional<Diagnosis> diagnosis;
+  std::vector<std::uint16_t> alternatives;  // nearest free ports, checked against the kernel
 };
 
 // Why a record could not be decoded; counted by the caller, never silent.

@@ -54,6 +54,8 @@ struct Holder {
   std::uint64_t inode = 0;       // the socket held
   int fd = -1;
   std::optional<Service> service;  // the manager behind it (attribution)
+  std::string exe;                 // /proc/PID/exe target
+  std::string cwd;                 // /proc/PID/cwd target
 };
 
 // What to list: sockets bound to `port` (0 = every port) of `proto` in the
