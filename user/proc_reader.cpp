@@ -34,6 +34,21 @@ std::optional<std::string> ProcReader::cgroup_path(std::uint32_t pid) const {
   return parse_cgroup_file(*content);
 }
 
+namespace {
+
+std::optional<std::string> read_link(const std::string& path) {
+  char buffer[4096];
+  const ssize_t n = ::readlink(path.c_str(), buffer, sizeof(buffer));
+  if (n <= 0) return std::nullopt;
+  return std::string(buffer, static_cast<std::size_t>(n));
+}
+
+}  // namespace
+
+std::optional<std::string> ProcReader::exe(std::uint32_t pid) const { return read_link(proc_path(root_, pid, "exe")); }
+
+std::optional<std::string> ProcReader::cwd(std::uint32_t pid) const { return read_link(proc_path(root_, pid, "cwd")); }
+
 std::optional<std::string> ProcReader::comm(std::uint32_t pid) const {
   auto content = read_proc_file(proc_path(root_, pid, "comm"), kSmallFileMax);
   if (!content) return std::nullopt;

@@ -23,6 +23,9 @@ class ProcReader {
   [[nodiscard]] std::optional<std::string> comm(std::uint32_t pid) const;
   // The real uid (first field of "Uid:" in /proc/PID/status).
   [[nodiscard]] std::optional<std::uint32_t> uid(std::uint32_t pid) const;
+  // Targets of /proc/PID/exe and /proc/PID/cwd (" (deleted)" kept: it is evidence).
+  [[nodiscard]] std::optional<std::string> exe(std::uint32_t pid) const;
+  [[nodiscard]] std::optional<std::string> cwd(std::uint32_t pid) const;
   // Field 22 of /proc/PID/stat (clock ticks since boot): guards against pid reuse.
   [[nodiscard]] std::optional<std::uint64_t> start_time(std::uint32_t pid) const;
 

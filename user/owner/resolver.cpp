@@ -135,6 +135,8 @@ void OwnerResolver::fill_holder(Holder& h) {
     h.cgroup = proc.cgroup_path(h.pid).value_or("");
     if (auto uid = proc.uid(h.pid)) h.uid = *uid;
   }
+  if (h.exe.empty()) h.exe = proc.exe(h.pid).value_or("");
+  if (h.cwd.empty()) h.cwd = proc.cwd(h.pid).value_or("");
   if (!h.service) h.service = attribute_live_process(h.pid, options_.proc_root);
 }
 

@@ -2,6 +2,7 @@
 #include "bindtrace/owner/worker.hpp"
 
 #include "bindtrace/attribute.hpp"
+#include "bindtrace/proc_reader.hpp"
 
 namespace bindtrace {
 
@@ -43,6 +44,9 @@ OwnerWorkerStats OwnerWorker::stats() const {
 void OwnerWorker::attribute_process(Event& event) {
   // The failing process is often gone already (it failed and exited): then
   // only the cgroup the kernel recorded is left to attribute it by.
+  const ProcReader proc(options_.proc_root);
+  event.process.exe = proc.exe(event.process.pid).value_or("");
+  event.process.cwd = proc.cwd(event.process.pid).value_or("");
   event.process.service = attribute_live_process(event.process.pid, options_.proc_root);
   if (!event.process.service)
     event.process.service =

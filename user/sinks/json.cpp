@@ -34,6 +34,8 @@ nlohmann::ordered_json event_to_json(const Event& event) {
   if (event.process.cmdline_truncated) process["cmdline_truncated"] = true;
   process["cgroup"] = to_valid_utf8(event.process.cgroup);
   process["cgroup_id"] = event.process.cgroup_id;
+  if (!event.process.exe.empty()) process["exe"] = to_valid_utf8(event.process.exe);
+  if (!event.process.cwd.empty()) process["cwd"] = to_valid_utf8(event.process.cwd);
   if (event.process.service) process["service"] = service_to_json(*event.process.service);
   j["process"] = std::move(process);
 
@@ -110,6 +112,8 @@ nlohmann::ordered_json owner_to_json(const Owner& owner) {
     holder["uid"] = h.uid;
     holder["cgroup"] = to_valid_utf8(h.cgroup);
     if (h.fd >= 0) holder["fd"] = h.fd;
+    if (!h.exe.empty()) holder["exe"] = to_valid_utf8(h.exe);
+    if (!h.cwd.empty()) holder["cwd"] = to_valid_utf8(h.cwd);
     if (h.service) holder["service"] = service_to_json(*h.service);
     j["holders"].push_back(std::move(holder));
   }
