@@ -41,10 +41,22 @@ mkdir -p "$root/build-bench"
 # and the 2,000 socket holders read their stdin from one pipe it owns, so they
 # exit on EOF even if it is killed outright. Nothing here kills by name.
 
-export BT_BINDTRACE="$root/build/user/bindtrace"
-export BT_SOCK="$root/build/testprogs/bt_sock"
+# Snapshot the binaries under test: build/ may be rebuilt while this runs.
+snap="$root/build-bench/under-test"
+mkdir -p "$snap"
+for i in 1 2 3 4 5; do
+  if cp "$root/build/user/bindtrace" "$snap/bindtrace.tmp" && cp "$root/build/testprogs/bt_sock" "$snap/bt_sock" &&
+     "$snap/bindtrace.tmp" --version >/dev/null 2>&1; then
+    mv "$snap/bindtrace.tmp" "$snap/bindtrace"
+    break
+  fi
+  sleep 3; "$root/scripts/build.sh" >/dev/null || true
+done
+[[ -x $snap/bindtrace ]] || { echo "bench: no usable build/user/bindtrace" >&2; exit 1; }
+export BT_BINDTRACE="$snap/bindtrace"
+export BT_SOCK="$snap/bt_sock"
 export BT_WHO_WARM="$root/build-bench/bench/bt_who_warm"
-export BENCH_OUT="$root/build-bench/results.txt"
+export BENCH_OUT="${BENCH_OUT:-$root/build-bench/results.txt}"
 timeout --signal=TERM --kill-after=30 "${BENCH_TIMEOUT:-900}" python3 "$root/bench/sysbench.py"
 
 if [[ ${BENCH_MICRO:-1} != 0 ]]; then
