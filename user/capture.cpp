@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 
 #include <bpf/bpf.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -260,11 +261,25 @@ TierTrial CaptureSession::attempt(Tier tier, const TierVariant& variant, const T
   trial.ok = true;
   trial.index_hook = index.name;
   state_ = std::move(state);
+  // libbpf parsed the kernel's BTF (megabytes) to relocate; give it back.
+  ::malloc_trim(0);
   return trial;
 }
 
 TierTrial CaptureSession::try_tier(Tier tier) {
   if (attached()) throw RuntimeError("capture is already attached");
+  // Kprobes need the kprobe PMU or tracefs' kprobe_events; when the kernel has
+  // neither (CONFIG_KPROBES=n), no load can succeed, so skip the costly trial.
+  if (tier == Tier::kprobe && ::access("/sys/bus/event_source/devices/kprobe/type", F_OK) != 0 &&
+      ::access("/sys/kernel/tracing/kprobe_events", F_OK) != 0 &&
+      ::access("/sys/kernel/debug/tracing/kprobe_events", F_OK) != 0) {
+    TierTrial trial;
+    trial.tier = tier;
+    trial.stage = "precondition";
+    trial.err = ENOENT;
+    trial.message = "the kernel has no kprobe support (no kprobe PMU, no kprobe_events; CONFIG_KPROBES=n)";
+    return trial;
+  }
   if (tier == Tier::tracepoint) {
     try {
       ensure_tracefs();

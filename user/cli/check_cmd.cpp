@@ -38,6 +38,7 @@ int run_check(const CliRequest& request) {
   set_libbpf_verbose(request.verbose);  // libbpf's own messages only under -v
   ResolverOptions options;
   options.force = request.owner_path;
+  options.prefer_sock_diag = true;
   OwnerResolver resolver(options);
   bool any_taken = false;
   for (const PortSpec& spec : ports) {

@@ -72,6 +72,7 @@ int run_who(const CliRequest& request) {
   set_libbpf_verbose(request.verbose);  // libbpf's own messages only under -v
   ResolverOptions options;
   options.force = request.owner_path;
+  options.prefer_sock_diag = true;
   OwnerResolver resolver(options);
   if (request.ports.empty()) return list_all(request, resolver);
 

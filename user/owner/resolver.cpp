@@ -143,7 +143,8 @@ void OwnerResolver::fill_holder(Holder& h) {
 std::vector<SocketEntry> OwnerResolver::list_sockets(const SocketQuery& query, OwnerSource& source) {
   if (options_.force == OwnerSource::index)
     throw UsageError("the listener index only answers for traced failures; use iterators or sock_diag here");
-  const bool want_iterators = !options_.force || *options_.force == OwnerSource::iterators;
+  const bool want_iterators =
+      options_.force ? *options_.force == OwnerSource::iterators : !options_.prefer_sock_diag;
   if (want_iterators) {
     if (SocketIterators* it = iterators()) {
       source = OwnerSource::iterators;

@@ -21,6 +21,10 @@ class SocketIterators;
 struct ResolverOptions {
   std::optional<OwnerSource> force;  // use only this path (tests, --owner-path)
   std::string proc_root = "/proc";
+  // Try sock_diag + /proc before BPF iterators. A fresh command (`who`,
+  // `check`) answers faster without loading the iterator object (~50 ms);
+  // a long-running tracer has it loaded already.
+  bool prefer_sock_diag = false;
 };
 
 struct ResolverStats {
