@@ -55,11 +55,24 @@ TEST_F(CgroupIdCacheTest, TheKernelsIdOfAnExitedProcessStillResolves) {
   EXPECT_EQ(cache.path_of(e->process.cgroup_id), rel_);
 }
 
-TEST_F(CgroupIdCacheTest, MissesAreRewalkedAtMostOncePerInterval) {
+TEST_F(CgroupIdCacheTest, RepeatedMissesOfOneIdAreRewalkedAtMostOncePerInterval) {
   CgroupIdCache cache(root_, std::chrono::hours(1));
   EXPECT_FALSE(cache.path_of(1ULL << 62));
-  EXPECT_FALSE(cache.path_of((1ULL << 62) + 1));
+  EXPECT_FALSE(cache.path_of(1ULL << 62));
+  EXPECT_FALSE(cache.path_of(1ULL << 62));
   EXPECT_EQ(cache.walks(), 1u);
+}
+
+TEST_F(CgroupIdCacheTest, TheFirstMissOfANewIdRewalksAtOnce) {
+  CgroupIdCache cache(root_, std::chrono::hours(1));
+  (void)cache.path_of(1ULL << 62);  // walks, and remembers the miss
+  // A restarted unit: same path, a new directory, a new id.
+  const std::string again = rel_ + "/restarted";
+  ASSERT_TRUE(std::filesystem::create_directory(root_ + again));
+  struct stat st{};
+  ASSERT_EQ(::stat((root_ + again).c_str(), &st), 0);
+  EXPECT_EQ(cache.path_of(st.st_ino), again);
+  ::rmdir((root_ + again).c_str());
 }
 
 TEST_F(CgroupIdCacheTest, NewDirectoriesAreFoundOnAMiss) {

@@ -18,9 +18,12 @@ CgroupIdCache::CgroupIdCache(std::string cgroup2_root, std::chrono::milliseconds
 std::optional<std::string> CgroupIdCache::path_of(std::uint64_t cgroup_id) {
   if (auto it = paths_.find(cgroup_id); it != paths_.end()) return it->second;
   const auto now = std::chrono::steady_clock::now();
-  if (walks_ > 0 && now - last_walk_ < min_rewalk_) return std::nullopt;
+  const bool known_missing = missing_.count(cgroup_id) != 0;
+  if (known_missing && now - last_walk_ < min_rewalk_) return std::nullopt;
   walk();
   if (auto it = paths_.find(cgroup_id); it != paths_.end()) return it->second;
+  if (missing_.size() > 4096) missing_.clear();
+  missing_.insert(cgroup_id);
   return std::nullopt;
 }
 

@@ -60,6 +60,7 @@ std::optional<T> number_of(std::string_view text, int base = 10) {
 
 struct Stat {
   std::string comm;
+  char state = '?';
   std::uint32_t ppid = 0;
   std::uint64_t start_time = 0;
 };
@@ -78,6 +79,7 @@ std::optional<Stat> parse_stat(std::string_view content) {
   const auto ppid = number_of<std::uint32_t>(fields[kPpid]);
   const auto start_time = number_of<std::uint64_t>(fields[kStartTime]);
   if (!ppid || !start_time) return std::nullopt;
+  if (!fields[0].empty()) stat.state = fields[0].front();
   stat.ppid = *ppid;
   stat.start_time = *start_time;
   return stat;
@@ -156,7 +158,8 @@ std::vector<Ancestor> read_ancestors(const std::string& root, std::uint32_t pid,
 
 std::optional<ProcessSnapshot> read_snapshot(std::uint32_t pid, const std::string& proc_root) {
   const auto stat = read_stat(proc_root, pid);
-  if (!stat) return std::nullopt;
+  // A zombie has exited: its environ and argv are gone, so it is not "live".
+  if (!stat || stat->state == 'Z' || stat->state == 'X') return std::nullopt;
   ProcessSnapshot snapshot;
   snapshot.pid = pid;
   snapshot.ppid = stat->ppid;

@@ -1,7 +1,9 @@
 // cgroup v2 id -> path (ATTRIBUTION.md A4). On cgroup2 the id the kernel
 // reports (bpf_get_current_cgroup_id) is the directory's inode number, so a
-// walk of the cgroup2 mount maps ids to paths. Cached; a miss triggers at
-// most one re-walk per interval. Not thread-safe.
+// walk of the cgroup2 mount maps ids to paths. Cached. The first miss of an
+// id re-walks at once (systemd recreates a unit's cgroup, with a new id, on
+// every restart); repeated misses of known-missing ids re-walk at most once
+// per interval. Not thread-safe.
 #pragma once
 
 #include <chrono>
@@ -9,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace bindtrace {
 
@@ -30,6 +33,7 @@ class CgroupIdCache {
   std::chrono::milliseconds min_rewalk_;
   std::chrono::steady_clock::time_point last_walk_{};
   std::unordered_map<std::uint64_t, std::string> paths_;
+  std::unordered_set<std::uint64_t> missing_;  // ids a walk did not find (bounded)
   std::uint64_t walks_ = 0;
 };
 
