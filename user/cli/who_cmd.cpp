@@ -31,7 +31,9 @@ void print_visibility_note(const OwnerResolver& resolver) {
   if (!resolver.iterators_unavailable().empty())
     std::fprintf(stderr, "bindtrace: using sock_diag and /proc (%s)\n", resolver.iterators_unavailable().c_str());
   if (::geteuid() != 0)
-    std::fprintf(stderr, "bindtrace: not root: holders in other users' processes are not visible\n");
+    std::fprintf(stderr,
+                 "bindtrace: not root: answered through sock_diag and /proc; holders in other users' "
+                 "processes are not visible\n");
 }
 
 int list_all(const CliRequest& request, OwnerResolver& resolver) {

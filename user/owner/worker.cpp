@@ -1,6 +1,7 @@
 // The resolution worker (see worker.hpp).
 #include "bindtrace/owner/worker.hpp"
 
+#include "bindtrace/alternatives.hpp"
 #include "bindtrace/attribute.hpp"
 #include "bindtrace/proc_reader.hpp"
 
@@ -70,11 +71,13 @@ void OwnerWorker::resolve(Event& event, bool skip) {
   const auto now = std::chrono::steady_clock::now();
   if (auto it = cache_.find(key); it != cache_.end() && now - it->second.at < cache_ttl_) {
     event.owner = it->second.owner;
+    event.alternatives = nearest_free_ports(event);
     std::lock_guard lock(mutex_);
     ++stats_.cache_hits;
     return;
   }
   event.owner = resolver_->resolve(event);
+  event.alternatives = nearest_free_ports(event);
   const bool failed = event.owner && event.owner->kind == OwnerKind::unknown;
   if (event.owner && !failed) cache_[key] = Cached{*event.owner, now};
   if (cache_.size() > 4096) cache_.clear();  // bounded: bursts hit a handful of endpoints

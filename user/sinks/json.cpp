@@ -40,6 +40,7 @@ nlohmann::ordered_json event_to_json(const Event& event) {
   j["process"] = std::move(process);
 
   if (event.owner) j["owner"] = owner_to_json(*event.owner);
+  if (!event.alternatives.empty()) j["alternatives"] = event.alternatives;
   if (event.socket.known) {
     j["socket"] = {{"reuseaddr", event.socket.reuseaddr},
                    {"reuseport", event.socket.reuseport},

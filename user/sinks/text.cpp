@@ -66,6 +66,13 @@ std::string event_to_text(const Event& event, bool colour) {
 
   if (event.owner) out += owner_to_text(*event.owner, "  ");
 
+  if (!event.alternatives.empty()) {
+    out += "  free     ";
+    for (std::size_t i = 0; i < event.alternatives.size(); ++i)
+      out += (i ? ", " : "") + std::to_string(event.alternatives[i]);
+    out += " (nearest free ports, checked by a trial bind)\n";
+  }
+
   std::string socket = "  socket   ";
   if (event.socket.known) {
     socket += std::string("SO_REUSEADDR ") + (event.socket.reuseaddr ? "on" : "off") +
