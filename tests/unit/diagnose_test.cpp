@@ -1,0 +1,904 @@
+// diagnose(): every code with its positive case and its near misses, the
+// program identity behind stale_instance/duplicate_manager, and the six
+// incidents bindtrace was written for. Events are built in code, as the
+// owner and attribution stages would fill them.
+#include "bindtrace/diagnose.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <string>
+#include <vector>
+
+namespace bindtrace {
+namespace {
+
+// ---------------------------------------------------------------- builders
+
+Service systemd(std::string unit, std::string scope = "system",
+                std::optional<std::uint32_t> uid = std::nullopt) {
+  Service s;
+  s.manager = "systemd";
+  s.name = unit;
+  s.unit = unit;
+  s.scope = std::move(scope);
+  s.uid = uid;
+  return s;
+}
+
+Service supervisor(std::string group, std::string program) {
+  Service s;
+  s.manager = "supervisor";
+  s.name = group + ":" + program;
+  s.group = std::move(group);
+  s.program = std::move(program);
+  s.outer = "supervisor.service";
+  return s;
+}
+
+Service managed(std::string manager, std::string name) {
+  Service s;
+  s.manager = std::move(manager);
+  s.name = std::move(name);
+  return s;
+}
+
+Service orphan(std::uint32_t pid) {
+  Service s = managed("adhoc", "pid " + std::to_string(pid));
+  s.notes = {"orphaned"};
+  return s;
+}
+
+Service container(std::string manager, std::string name) {
+  Service s = managed(manager, std::move(name));
+  s.runtime = std::move(manager);
+  return s;
+}
+
+ProcessInfo process(std::uint32_t pid, std::string cmdline, std::string exe, std::optional<Service> service,
+                    std::string cwd = "/", std::uint32_t uid = 0) {
+  ProcessInfo p;
+  p.pid = pid;
+  p.tid = pid;
+  p.uid = uid;
+  p.cmdline = std::move(cmdline);
+  p.comm = p.cmdline.substr(0, p.cmdline.find(' '));
+  p.comm = p.comm.substr(p.comm.rfind('/') + 1);
+  p.exe = std::move(exe);
+  p.cwd = std::move(cwd);
+  p.service = std::move(service);
+  return p;
+}
+
+Holder holder(std::uint32_t pid, std::string cmdline, std::string exe, std::optional<Service> service,
+              std::string cwd = "/", std::uint32_t uid = 0) {
+  const ProcessInfo p =
+      process(pid, std::move(cmdline), std::move(exe), std::move(service), std::move(cwd), uid);
+  Holder h;
+  h.pid = p.pid;
+  h.comm = p.comm;
+  h.cmdline = p.cmdline;
+  h.uid = p.uid;
+  h.exe = p.exe;
+  h.cwd = p.cwd;
+  h.service = p.service;
+  h.inode = 1000 + pid;
+  h.fd = 3;
+  return h;
+}
+
+SocketEntry listener(std::string addr, std::uint16_t port, std::uint64_t inode = 0) {
+  SocketEntry s;
+  s.local_addr = std::move(addr);
+  s.local_port = port;
+  s.inode = inode;
+  return s;
+}
+
+Owner held_by(std::vector<Holder> holders, std::uint16_t port = 8001) {
+  Owner o;
+  o.kind = OwnerKind::process;
+  o.state = "LISTEN";
+  for (const Holder& h : holders) o.sockets.push_back(listener("0.0.0.0", port, h.inode));
+  o.holders = std::move(holders);
+  return o;
+}
+
+Event failure(ProcessInfo p, std::uint16_t port = 8001, int err = EADDRINUSE, std::string addr = "0.0.0.0") {
+  Event e;
+  e.op = Op::bind;
+  e.err = err;
+  e.proto = Proto::tcp;
+  e.endpoint.family = addr.find(':') == std::string::npos ? Family::ipv4 : Family::ipv6;
+  e.endpoint.address = std::move(addr);
+  e.endpoint.port = port;
+  e.socket.known = true;
+  e.process = std::move(p);
+  return e;
+}
+
+Event in_use(ProcessInfo p, Owner owner, std::uint16_t port = 8001) {
+  Event e = failure(std::move(p), port);
+  e.owner = std::move(owner);
+  return e;
+}
+
+Diagnosis run(const Event& e, std::uint32_t failures = 1) {
+  DiagnosisContext c;
+  c.failures_in_window = failures;
+  return diagnose(e, c);
+}
+
+bool contains(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
+// The remedies joined, for "is this command offered anywhere" checks.
+std::string all(const Diagnosis& d) {
+  std::string text;
+  for (const std::string& r : d.remedies) text += r + "\n";
+  return text;
+}
+
+const std::string kVenvPython = "/opt/connexa/venv/bin/python3";
+const std::string kPythonExe = "/usr/bin/python3.12";
+const std::string kBackendCmd = kVenvPython + " -m uvicorn app.main:app --host 0.0.0.0 --port 8001";
+
+ProcessInfo backend(std::uint32_t pid, std::optional<Service> service) {
+  return process(pid, kBackendCmd, kPythonExe, std::move(service), "/opt/connexa/backend");
+}
+
+Holder backend_holder(std::uint32_t pid, std::optional<Service> service) {
+  return holder(pid, kBackendCmd, kPythonExe, std::move(service), "/opt/connexa/backend");
+}
+
+// ---------------------------------------------------------------- program identity
+
+TEST(DiagnoseIdentity, SameExecutableAndArgumentsIsTheSameProgram) {
+  const auto a = identity_of(process(1, "/usr/sbin/nginx -g daemon off;", "/usr/sbin/nginx", std::nullopt));
+  const auto b = identity_of(holder(2, "/usr/sbin/nginx -g daemon off;", "/usr/sbin/nginx", std::nullopt));
+  EXPECT_TRUE(same_program(a, b));
+}
+
+TEST(DiagnoseIdentity, DifferentArgumentsAreDifferentPrograms) {
+  const auto a =
+      identity_of(process(1, "/usr/bin/redis-server /etc/redis/a.conf", "/usr/bin/redis-server", {}));
+  const auto b =
+      identity_of(holder(2, "/usr/bin/redis-server /etc/redis/b.conf", "/usr/bin/redis-server", {}));
+  EXPECT_FALSE(same_program(a, b));
+}
+
+TEST(DiagnoseIdentity, SameCommDifferentExecutableIsNotEnough) {
+  const auto a = identity_of(process(1, "server --port 8001", "/opt/a/server", {}));
+  const auto b = identity_of(holder(2, "server --port 8001", "/opt/b/server", {}));
+  EXPECT_EQ(a.comm, b.comm);
+  EXPECT_FALSE(same_program(a, b));
+}
+
+TEST(DiagnoseIdentity, CommAloneIsNeverEnough) {
+  ProgramIdentity a;
+  a.comm = "node";
+  ProgramIdentity b = a;
+  EXPECT_FALSE(same_program(a, b));
+  a.argv = b.argv = {"server"};  // a bare name and nothing else: no better than comm
+  EXPECT_FALSE(same_program(a, b));
+}
+
+TEST(DiagnoseIdentity, ExitedProcessComparedByItsWholeCommandLine) {
+  const auto a = identity_of(process(1, "/opt/app/server --port 8001", "", {}));
+  const auto b = identity_of(holder(2, "/opt/app/server --port 8001", "/opt/app/server", {}));
+  EXPECT_TRUE(same_program(a, b));
+  const auto c = identity_of(holder(2, "/opt/app/server --port 8002", "/opt/app/server", {}));
+  EXPECT_FALSE(same_program(a, c));
+}
+
+TEST(DiagnoseIdentity, ReplacedBinaryStillTheSameProgram) {
+  const auto a = identity_of(process(1, "/usr/bin/api", "/usr/bin/api", {}));
+  const auto b = identity_of(holder(2, "/usr/bin/api", "/usr/bin/api (deleted)", {}));
+  EXPECT_TRUE(same_program(a, b));
+}
+
+TEST(DiagnoseIdentity, PythonModuleIsTheProgram) {
+  const auto a = identity_of(backend(1, std::nullopt));
+  const auto b = identity_of(backend_holder(2, std::nullopt));
+  EXPECT_TRUE(same_program(a, b));
+}
+
+TEST(DiagnoseIdentity, PythonSameCommDifferentScriptsAreDifferentPrograms) {
+  const auto a = identity_of(process(1, "python3 worker.py", kPythonExe, {}, "/srv/app"));
+  const auto b = identity_of(holder(2, "python3 server.py", kPythonExe, {}, "/srv/app"));
+  EXPECT_EQ(a.comm, b.comm);
+  EXPECT_FALSE(same_program(a, b));
+}
+
+TEST(DiagnoseIdentity, RelativeScriptNeedsTheSameWorkingDirectory) {
+  const auto a = identity_of(process(1, "python3 app.py", kPythonExe, {}, "/srv/a"));
+  EXPECT_FALSE(same_program(a, identity_of(holder(2, "python3 app.py", kPythonExe, {}, "/srv/b"))));
+  EXPECT_TRUE(same_program(a, identity_of(holder(2, "python3 app.py", kPythonExe, {}, "/srv/a"))));
+  EXPECT_FALSE(same_program(a, identity_of(holder(2, "python3 app.py", kPythonExe, {}, ""))));
+}
+
+TEST(DiagnoseIdentity, InterpreterFlagsDoNotChangeTheProgram) {
+  const auto a = identity_of(process(1, "python3 -u /srv/app/serve.py", kPythonExe, {}));
+  const auto b = identity_of(holder(2, "python3 -X dev /srv/app/serve.py", kPythonExe, {}));
+  EXPECT_TRUE(same_program(a, b));
+}
+
+TEST(DiagnoseIdentity, RunnerWithDifferentApplicationsAreDifferentPrograms) {
+  const auto a =
+      identity_of(process(1, "/srv/venv/bin/python3 /srv/venv/bin/uvicorn app:app", kPythonExe, {}));
+  const auto b =
+      identity_of(holder(2, "/srv/venv/bin/python3 /srv/venv/bin/uvicorn admin:app", kPythonExe, {}));
+  EXPECT_FALSE(same_program(a, b));
+}
+
+TEST(DiagnoseIdentity, JavaJarIsTheProgram) {
+  const auto a = identity_of(process(1, "java -Xmx1g -jar /opt/svc/app.jar", "/usr/lib/jvm/bin/java", {}));
+  const auto b = identity_of(holder(2, "java -jar /opt/svc/app.jar --debug", "/usr/lib/jvm/bin/java", {}));
+  const auto c = identity_of(holder(3, "java -jar /opt/other/app.jar", "/usr/lib/jvm/bin/java", {}));
+  EXPECT_TRUE(same_program(a, b));
+  EXPECT_FALSE(same_program(a, c));
+}
+
+TEST(DiagnoseIdentity, DifferentInterpretersAreDifferentPrograms) {
+  const auto a = identity_of(process(1, "node /srv/app/server.js", "/usr/bin/node", {}));
+  const auto b = identity_of(holder(2, "bun /srv/app/server.js", "/usr/bin/bun", {}));
+  EXPECT_FALSE(same_program(a, b));
+}
+
+TEST(DiagnoseIdentity, KeyIsTheCommandLine) {
+  EXPECT_EQ(identity_key(identity_of(process(1, "/usr/bin/python3 -m uvicorn app:app", kPythonExe, {}))),
+            "/usr/bin/python3 -m uvicorn app:app");
+  ProgramIdentity only_comm;
+  only_comm.comm = "srv";
+  EXPECT_EQ(identity_key(only_comm), "comm:srv");
+}
+
+// ---------------------------------------------------------------- privileged_port
+
+Event privileged(std::uint32_t uid, std::uint16_t port = 80) {
+  Event e = failure(
+      process(700, "/usr/sbin/nginx -g daemon off;", "/usr/sbin/nginx", systemd("nginx.service"), "/", uid),
+      port, EACCES);
+  e.alternatives = {81, 82};
+  return e;
+}
+
+TEST(DiagnosePrivilegedPort, NonRootBelowTheStartIsPrivilegedPort) {
+  const Diagnosis d = run(privileged(33));
+  EXPECT_EQ(d.code, "privileged_port");
+  EXPECT_TRUE(contains(d.summary, "port 80 is below 1024")) << d.summary;
+  EXPECT_TRUE(contains(all(d), "setcap 'cap_net_bind_service=+ep' /usr/sbin/nginx")) << all(d);
+  EXPECT_TRUE(contains(all(d), "systemctl edit nginx.service"));
+  EXPECT_TRUE(contains(all(d), "AmbientCapabilities=CAP_NET_BIND_SERVICE"));
+  // 81 and 82 are free but privileged too: not worth naming.
+  EXPECT_TRUE(contains(all(d), "use a port >= 1024")) << all(d);
+}
+
+TEST(DiagnosePrivilegedPort, NamesAFreeUnprivilegedAlternative) {
+  Event e = privileged(33);
+  e.alternatives = {81, 8080};
+  EXPECT_TRUE(contains(all(run(e)), "port 8080 is free"));
+}
+
+TEST(DiagnosePrivilegedPort, SetcapFindsABareProgramOnThePath) {
+  Event e = privileged(1000);
+  e.process.exe.clear();
+  e.process.cmdline = "caddy run";
+  e.process.service = std::nullopt;
+  const Diagnosis d = run(e);
+  EXPECT_TRUE(contains(all(d), "setcap 'cap_net_bind_service=+ep' \"$(command -v caddy)\"")) << all(d);
+  EXPECT_FALSE(contains(all(d), "systemctl edit"));
+}
+
+TEST(DiagnosePrivilegedPort, RootIsNotPrivilegedPort) {
+  const Diagnosis d = run(privileged(0));
+  EXPECT_NE(d.code, "privileged_port");
+  EXPECT_EQ(d.code, "unknown");
+  EXPECT_TRUE(contains(d.summary, "LSM")) << d.summary;
+}
+
+TEST(DiagnosePrivilegedPort, PortAtOrAboveTheStartIsNotPrivilegedPort) {
+  DiagnosisContext c;
+  c.unprivileged_port_start = 80;
+  EXPECT_NE(diagnose(privileged(33, 80), c).code, "privileged_port");
+  EXPECT_NE(run(privileged(33, 8080)).code, "privileged_port");
+}
+
+// ---------------------------------------------------------------- address_not_available
+
+TEST(DiagnoseAddressNotAvailable, BindToAForeignAddress) {
+  const Event e = failure(process(5, "/usr/bin/api", "/usr/bin/api", {}), 8001, EADDRNOTAVAIL, "10.9.9.9");
+  const Diagnosis d = run(e);
+  EXPECT_EQ(d.code, "address_not_available");
+  EXPECT_TRUE(contains(d.summary,
+                       "the address 10.9.9.9 is not configured on any interface in this network namespace"))
+      << d.summary;
+  EXPECT_TRUE(contains(all(d), "ip -br addr"));
+  EXPECT_TRUE(contains(all(d), "bind 0.0.0.0"));
+  EXPECT_TRUE(contains(all(d), "ip addr add 10.9.9.9/32"));
+}
+
+TEST(DiagnoseAddressNotAvailable, ConnectRanOutOfEphemeralPorts) {
+  Event e = failure(process(5, "/usr/bin/loadgen", "/usr/bin/loadgen", {}), 443, EADDRNOTAVAIL, "192.0.2.7");
+  e.op = Op::connect;
+  const Diagnosis d = run(e);
+  EXPECT_EQ(d.code, "address_not_available");
+  EXPECT_TRUE(contains(d.summary, "ephemeral ports exhausted")) << d.summary;
+  EXPECT_TRUE(contains(all(d), "sysctl net.ipv4.ip_local_port_range"));
+  EXPECT_TRUE(contains(all(d), "IP_BIND_ADDRESS_NO_PORT"));
+  EXPECT_FALSE(contains(all(d), "ip -br addr"));
+}
+
+TEST(DiagnoseAddressNotAvailable, AddressInUseIsNot) {
+  const Event e =
+      in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
+             held_by({holder(6, "/usr/sbin/nginx", "/usr/sbin/nginx", systemd("nginx.service"))}));
+  EXPECT_NE(run(e).code, "address_not_available");
+}
+
+// ---------------------------------------------------------------- listen_conflict
+
+TEST(DiagnoseListenConflict, SecondListenOnAReusedAddress) {
+  Event e = in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
+                   held_by({holder(6, "/usr/bin/other", "/usr/bin/other", {})}));
+  e.op = Op::listen;
+  const Diagnosis d = run(e);
+  EXPECT_EQ(d.code, "listen_conflict");
+  EXPECT_TRUE(contains(d.summary, "listen() on 0.0.0.0:8001")) << d.summary;
+  EXPECT_TRUE(contains(d.summary, "pid 6"));
+  EXPECT_TRUE(contains(all(d), "SO_REUSEPORT on both"));
+}
+
+TEST(DiagnoseListenConflict, BindIsNotListenConflict) {
+  const Event e = in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
+                         held_by({holder(6, "/usr/bin/other", "/usr/bin/other", {})}));
+  EXPECT_NE(run(e).code, "listen_conflict");
+}
+
+// ---------------------------------------------------------------- time_wait
+
+Owner time_wait_sockets(std::vector<std::int64_t> expires) {
+  Owner o;
+  o.kind = OwnerKind::time_wait;
+  o.state = "TIME_WAIT";
+  o.time_wait_count = static_cast<std::uint32_t>(expires.size());
+  o.expires_ms = *std::min_element(expires.begin(), expires.end());
+  for (const std::int64_t ms : expires) {
+    SocketEntry s = listener("127.0.0.1", 8001);
+    s.state = TcpState::time_wait;
+    s.expires_ms = ms;
+    o.sockets.push_back(s);
+  }
+  return o;
+}
+
+TEST(DiagnoseTimeWait, OnlyTimeWaitBlocksWithoutReuseAddr) {
+  Event e = in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}), time_wait_sockets({3000, 41200, 20000}));
+  e.socket.reuseaddr = false;
+  const Diagnosis d = run(e);
+  EXPECT_EQ(d.code, "time_wait");
+  EXPECT_TRUE(contains(d.summary, "3 TIME_WAIT sockets hold 127.0.0.1:8001 for up to 42 s more"))
+      << d.summary;
+  ASSERT_EQ(d.remedies.size(), 2u);
+  EXPECT_EQ(d.remedies[0], "set SO_REUSEADDR on the listening socket before bind()");
+  EXPECT_TRUE(contains(d.remedies[1], "or wait 42 s"));
+}
+
+TEST(DiagnoseTimeWait, OneSocketIsSingular) {
+  const Event e = in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}), time_wait_sockets({9000}));
+  EXPECT_TRUE(contains(run(e).summary, "1 TIME_WAIT socket holds 127.0.0.1:8001 for up to 9 s more"));
+}
+
+TEST(DiagnoseTimeWait, WithReuseAddrTheOldSocketLackedIt) {
+  Event e = in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}), time_wait_sockets({41200}));
+  e.socket.reuseaddr = true;
+  const Diagnosis d = run(e);
+  EXPECT_EQ(d.code, "time_wait");
+  EXPECT_TRUE(contains(d.summary, "the new socket has SO_REUSEADDR")) << d.summary;
+  EXPECT_TRUE(contains(d.summary, "lacked it"));
+  EXPECT_FALSE(contains(all(d), "set SO_REUSEADDR on the listening socket before bind()"));
+  EXPECT_TRUE(contains(all(d), "wait 42 s"));
+}
+
+// ---------------------------------------------------------------- reuseport_mismatch
+
+Event reuseport_case(bool mine, bool theirs, std::uint32_t my_uid, std::uint32_t their_uid) {
+  Owner o =
+      held_by({holder(6, "/usr/bin/envoy", "/usr/bin/envoy", systemd("envoy.service"), "/", their_uid)});
+  o.sockets[0].options_known = true;
+  o.sockets[0].reuseport = theirs;
+  o.sockets[0].uid = their_uid;
+  Event e =
+      in_use(process(5, "/usr/bin/haproxy", "/usr/bin/haproxy", systemd("haproxy.service"), "/", my_uid), o);
+  e.socket.reuseport = mine;
+  return e;
+}
+
+TEST(DiagnoseReuseportMismatch, OnlyOneSideSetsReusePort) {
+  const Diagnosis d = run(reuseport_case(true, false, 0, 0));
+  EXPECT_EQ(d.code, "reuseport_mismatch");
+  EXPECT_TRUE(
+      contains(d.summary,
+               "SO_REUSEPORT is set on the new socket but not on the listener 0.0.0.0:8001 of envoy (pid 6"))
+      << d.summary;
+  EXPECT_TRUE(contains(all(d), "set SO_REUSEPORT on both sockets"));
+}
+
+TEST(DiagnoseReuseportMismatch, BothSetButDifferentUsers) {
+  const Diagnosis d = run(reuseport_case(true, true, 1000, 0));
+  EXPECT_EQ(d.code, "reuseport_mismatch");
+  EXPECT_TRUE(contains(d.summary, "uid 1000 vs uid 0")) << d.summary;
+  EXPECT_TRUE(contains(all(d), "same user"));
+}
+
+TEST(DiagnoseReuseportMismatch, NeitherSideIsNotAMismatch) {
+  EXPECT_EQ(run(reuseport_case(false, false, 0, 0)).code, "foreign_service");
+}
+
+TEST(DiagnoseReuseportMismatch, UnknownOptionsAreNotAMismatch) {
+  Event e = reuseport_case(true, false, 0, 0);
+  e.owner->sockets[0].options_known = false;  // sock_diag cannot see them
+  EXPECT_NE(run(e).code, "reuseport_mismatch");
+}
+
+// ---------------------------------------------------------------- socket_activation
+
+TEST(DiagnoseSocketActivation, Pid1HoldsItForASocketUnit) {
+  Service pid1 = systemd("a .socket unit of systemd (pid 1)");
+  pid1.notes = {"socket activation"};
+  Owner o = held_by({holder(1, "/sbin/init", "/usr/lib/systemd/systemd", pid1)}, 631);
+  o.kind = OwnerKind::socket_activation;
+  const Diagnosis d = run(in_use(process(5, "/usr/sbin/cupsd -f", "/usr/sbin/cupsd", {}), o, 631));
+  EXPECT_EQ(d.code, "socket_activation");
+  EXPECT_TRUE(contains(d.summary, "a .socket unit of systemd (pid 1) holds 0.0.0.0:631")) << d.summary;
+  EXPECT_TRUE(contains(all(d), "systemctl list-sockets --all | grep ':631'"));
+  EXPECT_FALSE(contains(all(d), "disable --now"));
+}
+
+TEST(DiagnoseSocketActivation, HandedOverSocketNamesTheSocketUnitNotTheService) {
+  Service cups = systemd("cups.service");
+  cups.socket_unit = "cups.socket";
+  cups.notes = {"socket handed over by systemd: stopping the service does not free the port"};
+  const Diagnosis d =
+      run(in_use(process(5, "/opt/cups/cupsd", "/opt/cups/cupsd", {}),
+                 held_by({holder(400, "/usr/sbin/cupsd -l", "/usr/sbin/cupsd", cups)}, 631), 631));
+  EXPECT_EQ(d.code, "socket_activation");
+  EXPECT_TRUE(contains(d.summary, "cups.socket")) << d.summary;
+  EXPECT_TRUE(contains(all(d), "systemctl stop cups.socket")) << all(d);
+  EXPECT_TRUE(contains(all(d), "systemctl disable cups.socket"));
+  EXPECT_FALSE(contains(all(d), "disable --now cups.service"));
+}
+
+TEST(DiagnoseSocketActivation, UserSocketUnitUsesUserScope) {
+  Service svc = systemd("devd.service", "user", 1000);
+  svc.socket_unit = "devd.socket";
+  const Diagnosis d = run(in_use(process(5, "/usr/bin/devd", "/usr/bin/devd", {}),
+                                 held_by({holder(900, "/usr/bin/devd --serve", "/usr/bin/devd", svc)})));
+  EXPECT_TRUE(contains(all(d), "systemctl --user stop devd.socket")) << all(d);
+  EXPECT_TRUE(contains(all(d), "systemctl --user disable devd.socket"));
+}
+
+TEST(DiagnoseSocketActivation, PlainServiceIsNotSocketActivation) {
+  const Diagnosis d =
+      run(in_use(process(5, "/opt/cups/cupsd", "/opt/cups/cupsd", {}),
+                 held_by({holder(400, "/usr/sbin/cupsd -l", "/usr/sbin/cupsd", systemd("cups.service"))})));
+  EXPECT_EQ(d.code, "foreign_service");
+}
+
+// ---------------------------------------------------------------- container_port
+
+Holder docker_proxy(std::uint32_t pid, std::uint16_t host_port) {
+  Service s = container("docker", "container at 172.17.0.2:8000");
+  s.notes = {"port forwarder", "host port " + std::to_string(host_port)};
+  return holder(pid,
+                "/usr/bin/docker-proxy -proto tcp -host-ip 0.0.0.0 -host-port " + std::to_string(host_port) +
+                    " -container-ip 172.17.0.2 -container-port 8000",
+                "/usr/bin/docker-proxy", s);
+}
+
+TEST(DiagnoseContainerPort, ForwarderWithoutANameIsLookedUpByPort) {
+  Owner o = held_by({docker_proxy(2211, 8001)});
+  o.kind = OwnerKind::forwarder;
+  Event e = in_use(backend(5, systemd("connexa-backend.service")), o);
+  e.alternatives = {8002, 8003};
+  const Diagnosis d = run(e);
+  EXPECT_EQ(d.code, "container_port");
+  EXPECT_TRUE(contains(d.summary, "port 8001 is published by docker (container at 172.17.0.2:8000)"))
+      << d.summary;
+  EXPECT_TRUE(contains(all(d), "docker ps --filter publish=8001")) << all(d);
+  EXPECT_TRUE(contains(all(d), "port 8002 is free"));
+}
+
+TEST(DiagnoseContainerPort, ContainerProcessHoldsIt) {
+  const Diagnosis d =
+      run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", systemd("api.service")),
+                 held_by({holder(3100, "/app/server", "/app/server", container("docker", "7951fb549ab9"))})));
+  EXPECT_EQ(d.code, "container_port");
+  EXPECT_TRUE(contains(d.summary, "docker container 7951fb549ab9")) << d.summary;
+  EXPECT_TRUE(contains(all(d), "docker stop 7951fb549ab9")) << all(d);
+  EXPECT_TRUE(contains(all(d), "remap"));
+}
+
+TEST(DiagnoseContainerPort, PodmanContainerByName) {
+  const Diagnosis d =
+      run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
+                 held_by({holder(3100, "/app/server", "/app/server", container("podman", "web"))})));
+  EXPECT_TRUE(contains(all(d), "podman stop web")) << all(d);
+}
+
+TEST(DiagnoseContainerPort, KubernetesPodIsFoundNotDeleted) {
+  Service pod = container("containerd", "605439acbd4f");
+  pod.pod_uid = "ac04f3f2-1f2c-11e9-b015-1ebee232acfa";
+  const Diagnosis d = run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
+                                 held_by({holder(3100, "/app/server", "/app/server", pod)})));
+  EXPECT_EQ(d.code, "container_port");
+  EXPECT_TRUE(contains(all(d), "kubectl get pods -A")) << all(d);
+  EXPECT_TRUE(contains(all(d), "grep ac04f3f2-1f2c-11e9-b015-1ebee232acfa"));
+  EXPECT_TRUE(contains(all(d), "hostPort"));
+  EXPECT_FALSE(contains(all(d), "kubectl delete"));
+}
+
+TEST(DiagnoseContainerPort, HostServiceIsNotAContainer) {
+  const Diagnosis d =
+      run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
+                 held_by({holder(6, "/usr/sbin/nginx", "/usr/sbin/nginx", systemd("nginx.service"))})));
+  EXPECT_NE(d.code, "container_port");
+}
+
+// ---------------------------------------------------------------- stale_instance
+
+TEST(DiagnoseStaleInstance, SameUnitLeftoverFromAnEarlierStart) {
+  const Diagnosis d = run(in_use(backend(1300, systemd("connexa-backend.service")),
+                                 held_by({backend_holder(991, systemd("connexa-backend.service"))})));
+  EXPECT_EQ(d.code, "stale_instance");
+  EXPECT_TRUE(contains(d.summary, "an earlier instance of the same program (python3 -m uvicorn, pid 991"))
+      << d.summary;
+  EXPECT_EQ(d.remedies.front(), "kill -TERM 991  # then retry");
+  EXPECT_TRUE(contains(all(d), "KillMode"));
+}
+
+TEST(DiagnoseStaleInstance, StartTimeGivesTheAge) {
+  Holder h = backend_holder(991, orphan(991));
+  h.start_time = 100 * 60;  // 60 s after boot, in clock ticks (CLK_TCK 100)
+  Event e = in_use(backend(1300, std::nullopt), held_by({h}));
+  e.boot_ns = 3'660'000'000'000ULL;  // an hour later
+  EXPECT_TRUE(contains(run(e).summary, "started 60 min ago")) << run(e).summary;
+}
+
+TEST(DiagnoseStaleInstance, SameCommDifferentScriptsIsNotStale) {
+  const Diagnosis d =
+      run(in_use(process(5, "python3 worker.py", kPythonExe, {}, "/srv/app"),
+                 held_by({holder(6, "python3 server.py", kPythonExe, orphan(6), "/srv/app")})));
+  EXPECT_NE(d.code, "stale_instance");
+  EXPECT_EQ(d.code, "foreign_service");
+}
+
+TEST(DiagnoseStaleInstance, TmuxPaneIsNamed) {
+  Service tmux = managed("tmux", "tmux server 4242");
+  tmux.notes = {"pane %3"};
+  const Diagnosis d = run(in_use(process(5, "/usr/bin/devsrv", "/usr/bin/devsrv", {}),
+                                 held_by({holder(6, "/usr/bin/devsrv", "/usr/bin/devsrv", tmux)})));
+  EXPECT_EQ(d.code, "stale_instance");
+  EXPECT_TRUE(contains(d.summary, "tmux server 4242")) << d.summary;
+  EXPECT_TRUE(contains(d.remedies.front(), "pane %3"));
+}
+
+// ---------------------------------------------------------------- duplicate_manager
+
+TEST(DiagnoseDuplicateManager, FailingSystemdUnitLeadsWithDisablingItself) {
+  const Diagnosis d = run(in_use(backend(1300, systemd("connexa-backend.service")),
+                                 held_by({backend_holder(991, supervisor("backend", "backend"))})));
+  EXPECT_EQ(d.code, "duplicate_manager");
+  ASSERT_GE(d.remedies.size(), 2u);
+  EXPECT_TRUE(d.remedies[0].starts_with("systemctl disable --now connexa-backend.service")) << d.remedies[0];
+  EXPECT_TRUE(d.remedies[1].starts_with("supervisorctl stop backend:backend")) << d.remedies[1];
+  EXPECT_TRUE(contains(d.remedies[1], "[program:backend]"));
+}
+
+TEST(DiagnoseDuplicateManager, StartedByHandWhileTheUnitRuns) {
+  const Diagnosis d = run(in_use(backend(1300, std::nullopt),
+                                 held_by({backend_holder(991, systemd("connexa-backend.service"))})));
+  EXPECT_EQ(d.code, "duplicate_manager");
+  EXPECT_TRUE(contains(d.summary, "started by hand")) << d.summary;
+  EXPECT_TRUE(d.remedies[0].starts_with("systemctl restart connexa-backend.service")) << d.remedies[0];
+  EXPECT_TRUE(contains(all(d), "systemctl disable --now connexa-backend.service"));
+}
+
+TEST(DiagnoseDuplicateManager, TwoEntriesOfOneManager) {
+  const Diagnosis d = run(in_use(backend(1300, supervisor("web", "web_02")),
+                                 held_by({backend_holder(991, supervisor("backend", "backend"))})));
+  EXPECT_EQ(d.code, "duplicate_manager");
+  EXPECT_TRUE(contains(all(d), "supervisorctl stop web:web_02"));
+  EXPECT_TRUE(contains(all(d), "supervisorctl stop backend:backend"));
+}
+
+// Each manager's exact command, as the holder's side of a duplicate.
+std::string holder_command(Service service) {
+  const Diagnosis d = run(in_use(backend(1300, systemd("connexa-backend.service")),
+                                 held_by({backend_holder(991, std::move(service))})));
+  EXPECT_EQ(d.code, "duplicate_manager");
+  return d.remedies.size() >= 2 ? d.remedies[1] : std::string{};
+}
+
+TEST(DiagnoseDuplicateManager, EachManagerHasItsCommand) {
+  EXPECT_TRUE(holder_command(managed("pm2", "api")).starts_with("pm2 delete api && pm2 save"));
+  EXPECT_TRUE(holder_command(managed("runit", "backend")).starts_with("sv down backend"));
+  EXPECT_TRUE(holder_command(managed("s6", "backend")).starts_with("s6-svc -d /run/service/backend"));
+  EXPECT_TRUE(holder_command(managed("openrc", "backend"))
+                  .starts_with("rc-service backend stop && rc-update del backend"));
+  EXPECT_TRUE(holder_command(container("docker", "7951fb549ab9")).starts_with("docker stop 7951fb549ab9"));
+  EXPECT_TRUE(holder_command(container("podman", "backend")).starts_with("podman stop backend"));
+  EXPECT_TRUE(holder_command(container("lxc", "web1")).starts_with("lxc-stop -n web1"));
+}
+
+TEST(DiagnoseDuplicateManager, DifferentProgramsAreNotDuplicates) {
+  const Diagnosis d =
+      run(in_use(backend(1300, systemd("connexa-backend.service")),
+                 held_by({holder(991, "/usr/sbin/nginx", "/usr/sbin/nginx", supervisor("web", "nginx"))})));
+  EXPECT_EQ(d.code, "foreign_service");
+}
+
+// ---------------------------------------------------------------- system_vs_user
+
+TEST(DiagnoseSystemVsUser, UserUnitFailsAgainstASystemUnit) {
+  const Holder system =
+      holder(800, "/usr/bin/api --port 8001", "/usr/bin/api", systemd("api.service"), "/", 0);
+  const Diagnosis d = run(in_use(process(5, "/usr/bin/api --port 8001", "/usr/bin/api",
+                                         systemd("api-dev.service", "user", 1000), "/", 1000),
+                                 held_by({system})));
+  EXPECT_EQ(d.code, "system_vs_user");
+  EXPECT_TRUE(contains(d.summary, "at system level by systemd unit api.service")) << d.summary;
+  EXPECT_TRUE(contains(d.summary, "at user level by systemd user unit api-dev.service (uid 1000)"));
+  EXPECT_TRUE(d.remedies[0].starts_with("systemctl --user disable --now api-dev.service")) << d.remedies[0];
+  EXPECT_TRUE(contains(d.remedies[0], "run it as uid 1000"));
+  EXPECT_TRUE(contains(all(d), "systemctl --user mask api-dev.service"));
+  EXPECT_TRUE(contains(all(d), "systemctl disable --now api.service"));
+}
+
+TEST(DiagnoseSystemVsUser, SystemUnitFailsAgainstAUserUnit) {
+  const Diagnosis d = run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", systemd("api.service")),
+                                 held_by({holder(800, "/usr/bin/api", "/usr/bin/api",
+                                                 systemd("api-dev.service", "user", 1000), "/", 1000)})));
+  EXPECT_EQ(d.code, "system_vs_user");
+  EXPECT_TRUE(d.remedies[0].starts_with("systemctl disable --now api.service")) << d.remedies[0];
+  EXPECT_TRUE(contains(all(d), "systemctl --user disable --now api-dev.service"));
+}
+
+TEST(DiagnoseSystemVsUser, TwoSystemUnitsAreNot) {
+  const Diagnosis d =
+      run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", systemd("api.service")),
+                 held_by({holder(800, "/usr/bin/web", "/usr/bin/web", systemd("web.service"))})));
+  EXPECT_EQ(d.code, "foreign_service");
+}
+
+// ---------------------------------------------------------------- foreign_service
+
+TEST(DiagnoseForeignService, AnotherServiceHoldsThePort) {
+  Event e = in_use(backend(1300, systemd("connexa-backend.service")),
+                   held_by({holder(812, "nginx: master process /usr/sbin/nginx", "/usr/sbin/nginx",
+                                   systemd("nginx.service"))}));
+  e.alternatives = {8002, 8003};
+  const Diagnosis d = run(e);
+  EXPECT_EQ(d.code, "foreign_service");
+  EXPECT_EQ(d.summary, "port 8001 is held by nginx (pid 812, systemd unit nginx.service)");
+  EXPECT_TRUE(d.remedies[0].starts_with("systemctl disable --now nginx.service")) << d.remedies[0];
+  EXPECT_TRUE(contains(all(d), "port 8002 is free"));
+}
+
+TEST(DiagnoseForeignService, UnmanagedHolderIsKilledByPid) {
+  const Diagnosis d =
+      run(in_use(backend(1300, std::nullopt),
+                 held_by({holder(812, "/usr/local/bin/mock-server", "/usr/local/bin/mock-server", {})})));
+  EXPECT_EQ(d.code, "foreign_service");
+  EXPECT_TRUE(d.remedies[0].starts_with("kill -TERM 812"));
+}
+
+// ---------------------------------------------------------------- unknown
+
+TEST(DiagnoseUnknown, HolderExitedBeforeWeLooked) {
+  Owner o;
+  o.kind = OwnerKind::gone;
+  o.reason = "pid 4000 exited";
+  const Diagnosis d = run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}), o));
+  EXPECT_EQ(d.code, "unknown");
+  EXPECT_TRUE(contains(d.summary, "exited before bindtrace looked (pid 4000 exited)")) << d.summary;
+}
+
+TEST(DiagnoseUnknown, NoOwnerResolved) {
+  const Diagnosis d = run(failure(process(5, "/usr/bin/api", "/usr/bin/api", {})));
+  EXPECT_EQ(d.code, "unknown");
+  EXPECT_TRUE(contains(d.summary, "0.0.0.0:8001 is in use")) << d.summary;
+}
+
+TEST(DiagnoseUnknown, OtherErrnoIsNamed) {
+  const Diagnosis d = run(failure(process(5, "/usr/bin/api", "/usr/bin/api", {}), 8001, EINVAL));
+  EXPECT_EQ(d.code, "unknown");
+  EXPECT_TRUE(contains(d.summary, "EINVAL")) << d.summary;
+}
+
+TEST(DiagnoseUnknown, OwnDualStackSocketIsNotAnotherInstance) {
+  Owner o = held_by({holder(5, "/usr/bin/api", "/usr/bin/api", {})});
+  o.sockets[0].family = Family::ipv6;
+  o.sockets[0].local_addr = "::";
+  const Diagnosis d = run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}), o));
+  EXPECT_NE(d.code, "stale_instance");
+  EXPECT_TRUE(contains(d.summary, "pid 5 itself holds [::]:8001")) << d.summary;
+  EXPECT_FALSE(contains(all(d), "kill"));
+  EXPECT_TRUE(contains(all(d), "IPV6_V6ONLY"));
+}
+
+// ---------------------------------------------------------------- restart_loop
+
+TEST(DiagnoseRestartLoop, BelowTheThresholdIsNoLoop) {
+  const Event e = in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
+                         held_by({holder(6, "/usr/sbin/nginx", "/usr/sbin/nginx", {})}));
+  const Diagnosis d = run(e, 2);
+  EXPECT_FALSE(d.restart_loop);
+  EXPECT_EQ(d.failures_in_window, 2u);
+  EXPECT_FALSE(contains(d.summary, "failure in"));
+}
+
+TEST(DiagnoseRestartLoop, OrdinalSuffixes) {
+  const Event e = failure(process(5, "/usr/bin/api", "/usr/bin/api", {}));
+  DiagnosisContext c;
+  c.restart_loop_threshold = 1;
+  for (const auto& [n, text] : std::vector<std::pair<std::uint32_t, std::string>>{{1, "1st"},
+                                                                                  {2, "2nd"},
+                                                                                  {3, "3rd"},
+                                                                                  {4, "4th"},
+                                                                                  {11, "11th"},
+                                                                                  {12, "12th"},
+                                                                                  {13, "13th"},
+                                                                                  {21, "21st"},
+                                                                                  {22, "22nd"},
+                                                                                  {101, "101st"},
+                                                                                  {111, "111th"},
+                                                                                  {112, "112th"},
+                                                                                  {123, "123rd"}}) {
+    c.failures_in_window = n;
+    const Diagnosis d = diagnose(e, c);
+    EXPECT_TRUE(d.restart_loop);
+    EXPECT_TRUE(d.summary.ends_with(" (" + text + " failure in 60 s)")) << d.summary;
+  }
+}
+
+// ---------------------------------------------------------------- untrusted names in remedies
+
+TEST(DiagnoseQuoting, ShellSpecialUnitNameIsQuoted) {
+  const Diagnosis d =
+      run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
+                 held_by({holder(6, "/usr/bin/x", "/usr/bin/x", systemd("x;reboot $(id).service"))})));
+  EXPECT_TRUE(contains(all(d), "systemctl disable --now 'x;reboot $(id).service'")) << all(d);
+}
+
+TEST(DiagnoseQuoting, SingleQuoteInANameIsEscaped) {
+  const Diagnosis d = run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
+                                 held_by({holder(6, "/usr/bin/x", "/usr/bin/x", managed("pm2", "it's"))})));
+  EXPECT_TRUE(contains(all(d), "pm2 delete 'it'\\''s' && pm2 save")) << all(d);
+}
+
+TEST(DiagnoseQuoting, EscapedUnitNamesKeepTheirBackslash) {
+  const Diagnosis d = run(
+      in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
+             held_by({holder(6, "/usr/bin/x", "/usr/bin/x", systemd("openvpn-client\\x2doffice.service"))})));
+  EXPECT_TRUE(contains(all(d), "systemctl disable --now 'openvpn-client\\x2doffice.service'")) << all(d);
+}
+
+TEST(DiagnoseQuoting, NewlineInANameCannotStartACommand) {
+  const Diagnosis d = run(in_use(backend(1300, systemd("a\nrm -rf ~.service")),
+                                 held_by({backend_holder(991, supervisor("b\nreboot", "x"))})));
+  for (const std::string& r : d.remedies) {
+    const std::size_t comment = r.find("  # ");
+    // A newline may only sit inside single quotes, never in the comment.
+    if (comment != std::string::npos) EXPECT_EQ(r.find('\n', comment), std::string::npos) << r;
+  }
+  EXPECT_TRUE(contains(all(d), "systemctl disable --now 'a\nrm -rf ~.service'"));
+}
+
+// ---------------------------------------------------------------- the incidents
+
+// 1. systemd and supervisor both start the backend on 8001; supervisor's copy loses.
+TEST(DiagnoseIncidents, SystemdAndSupervisorBothStartTheBackend) {
+  Event e = in_use(backend(1207, supervisor("backend", "backend")),
+                   held_by({backend_holder(991, systemd("connexa-backend.service"))}));
+  e.alternatives = {8002, 8003};
+  const Diagnosis d = run(e);
+  EXPECT_EQ(d.code, "duplicate_manager");
+  EXPECT_TRUE(contains(d.summary, "pid 991 under systemd unit connexa-backend.service holds 0.0.0.0:8001"))
+      << d.summary;
+  EXPECT_TRUE(contains(d.summary, "supervisor program backend:backend"));
+  EXPECT_TRUE(d.remedies[0].starts_with("supervisorctl stop backend:backend")) << d.remedies[0];
+  EXPECT_TRUE(contains(d.remedies[0], "keep systemd unit connexa-backend.service"));
+  EXPECT_TRUE(d.remedies[1].starts_with("systemctl disable --now connexa-backend.service")) << d.remedies[1];
+}
+
+// 2. A dev server left running by a closed terminal holds 8000.
+TEST(DiagnoseIncidents, OrphanedDevServerFromAClosedTerminal) {
+  const std::string cmd = "node /home/dev/shop/node_modules/.bin/vite --port 8000";
+  Event e =
+      in_use(process(5120, cmd, "/usr/bin/node", std::nullopt, "/home/dev/shop", 1000),
+             held_by({holder(4242, cmd, "/usr/bin/node", orphan(4242), "/home/dev/shop", 1000)}, 8000), 8000);
+  const Diagnosis d = run(e);
+  EXPECT_EQ(d.code, "stale_instance");
+  EXPECT_TRUE(contains(d.summary, "an earlier instance of the same program (vite, pid 4242")) << d.summary;
+  EXPECT_TRUE(contains(d.summary, "left behind by a closed terminal"));
+  EXPECT_EQ(d.remedies.front(), "kill -TERM 4242  # then retry");
+}
+
+// 3. System qdrant.service holds 6333; a rootless podman qdrant, run by a user unit, wants it.
+TEST(DiagnoseIncidents, SystemServiceAndUserContainerWantTheSamePort) {
+  Service rootless = container("podman", "qdrant");
+  rootless.uid = 1000;
+  rootless.outer = "qdrant-dev.service";
+  Event e = in_use(process(6100, "/qdrant/qdrant", "/qdrant/qdrant", rootless, "/qdrant", 1000),
+                   held_by({holder(880, "/usr/bin/qdrant --config-path /etc/qdrant/config.yaml",
+                                   "/usr/bin/qdrant", systemd("qdrant.service"), "/var/lib/qdrant", 997)},
+                           6333),
+                   6333);
+  const Diagnosis d = run(e);
+  EXPECT_EQ(d.code, "system_vs_user");
+  EXPECT_TRUE(contains(d.summary, "port 6333")) << d.summary;
+  EXPECT_TRUE(d.remedies[0].starts_with("systemctl --user disable --now qdrant-dev.service"))
+      << d.remedies[0];
+  EXPECT_TRUE(contains(d.remedies[0], "run it as uid 1000"));
+  EXPECT_TRUE(contains(all(d), "systemctl disable --now qdrant.service"));
+}
+
+// 4. System PostgreSQL holds 5432 and a docker container wants to publish it: the
+// holder decides the code (foreign_service); the container side leads with a remap.
+TEST(DiagnoseIncidents, SystemPostgresAndAContainerWant5432) {
+  Service proxy = container("docker", "container at 172.17.0.3:5432");
+  proxy.notes = {"port forwarder", "host port 5432"};
+  Event e =
+      in_use(process(7001,
+                     "/usr/bin/docker-proxy -proto tcp -host-ip 0.0.0.0 -host-port 5432 -container-ip "
+                     "172.17.0.3 -container-port 5432",
+                     "/usr/bin/docker-proxy", proxy),
+             held_by({holder(1102, "/usr/lib/postgresql/16/bin/postgres -D /var/lib/postgresql/16/main",
+                             "/usr/lib/postgresql/16/bin/postgres", systemd("postgresql@16-main.service"))},
+                     5432),
+             5432);
+  e.alternatives = {5433};
+  const Diagnosis d = run(e);
+  EXPECT_EQ(d.code, "foreign_service");
+  EXPECT_TRUE(contains(d.summary,
+                       "port 5432 is held by postgres (pid 1102, systemd unit postgresql@16-main.service)"))
+      << d.summary;
+  EXPECT_TRUE(contains(d.remedies[0], "-p 5433:5432")) << d.remedies[0];
+  EXPECT_TRUE(contains(all(d), "systemctl disable --now postgresql@16-main.service"));
+}
+
+TEST(DiagnoseIncidents, ContainerHolds5432AndSystemPostgresFails) {
+  Event e = in_use(process(1102, "/usr/lib/postgresql/16/bin/postgres -D /var/lib/postgresql/16/main",
+                           "/usr/lib/postgresql/16/bin/postgres", systemd("postgresql@16-main.service")),
+                   held_by({docker_proxy(7001, 5432)}, 5432), 5432);
+  e.owner->kind = OwnerKind::forwarder;
+  EXPECT_EQ(run(e).code, "container_port");
+}
+
+// 5. A rapid restart fails on TIME_WAIT because the server does not set SO_REUSEADDR.
+TEST(DiagnoseIncidents, RapidRestartBlockedByTimeWait) {
+  Event e = in_use(backend(1300, systemd("connexa-backend.service")), time_wait_sockets({12000, 58000}));
+  e.socket.reuseaddr = false;
+  const Diagnosis d = run(e);
+  EXPECT_EQ(d.code, "time_wait");
+  EXPECT_TRUE(contains(d.summary, "2 TIME_WAIT sockets hold 127.0.0.1:8001 for up to 58 s more"))
+      << d.summary;
+  EXPECT_EQ(d.remedies[0], "set SO_REUSEADDR on the listening socket before bind()");
+}
+
+// 6. A crash loop: the 35th failure against the same holder.
+TEST(DiagnoseIncidents, CrashLoopAgainstTheSameHolder) {
+  const Event e = in_use(backend(2000, supervisor("backend", "backend")),
+                         held_by({backend_holder(991, systemd("connexa-backend.service"))}));
+  const Diagnosis d = run(e, 35);
+  EXPECT_EQ(d.code, "duplicate_manager");
+  EXPECT_TRUE(d.restart_loop);
+  EXPECT_EQ(d.failures_in_window, 35u);
+  EXPECT_TRUE(d.summary.ends_with("(35th failure in 60 s)")) << d.summary;
+}
+
+}  // namespace
+}  // namespace bindtrace
