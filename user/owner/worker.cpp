@@ -3,7 +3,10 @@
 
 #include "bindtrace/alternatives.hpp"
 #include "bindtrace/attribute.hpp"
+#include "bindtrace/proc_file.hpp"
 #include "bindtrace/proc_reader.hpp"
+
+#include <cstdlib>
 
 namespace bindtrace {
 
@@ -52,6 +55,22 @@ void OwnerWorker::attribute_process(Event& event) {
   if (!event.process.service)
     event.process.service =
         attribute_exited_process(event.process.cgroup, event.process.comm, event.process.uid);
+}
+
+// Pure and cheap: every event gets a diagnosis, even when the owner was
+// skipped under load; the restart history needs every failure anyway.
+void OwnerWorker::diagnose_event(Event& event) {
+  DiagnosisContext context;
+  const auto start = read_proc_file("/proc/sys/net/ipv4/ip_unprivileged_port_start", 64);
+  if (start) context.unprivileged_port_start = static_cast<std::uint32_t>(std::strtoul(start->c_str(), nullptr, 10));
+  if (event.err != 0) {
+    Endpoint endpoint = event.endpoint;
+    const std::string where = std::string(proto_name(event.proto)) + " " + to_string(endpoint) + " netns " +
+                              std::to_string(event.netns);
+    context.failures_in_window =
+        restarts_.record(identity_key(identity_of(event.process)), where, event.boot_ns);
+  }
+  event.diagnosis = diagnose(event, context);
 }
 
 void OwnerWorker::resolve(Event& event, bool skip) {
@@ -104,6 +123,7 @@ void OwnerWorker::run() {
       not_full_.notify_one();
     }
     resolve(event, skip);
+    diagnose_event(event);
     deliver_(event);
     {
       std::lock_guard lock(mutex_);

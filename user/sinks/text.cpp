@@ -13,6 +13,7 @@ namespace {
 constexpr const char* kBoldRed = "\x1b[1;31m";
 constexpr const char* kBoldGreen = "\x1b[1;32m";
 constexpr const char* kDim = "\x1b[2m";
+constexpr const char* kBold = "\x1b[1m";
 constexpr const char* kReset = "\x1b[0m";
 
 std::string endpoint_text(const Event& event) {
@@ -50,6 +51,16 @@ std::string event_to_text(const Event& event, bool colour) {
     if (!why.empty()) out += "  (" + std::string(why) + ")";
   }
   out += '\n';
+
+  // The diagnosis leads: it is what a person acts on in an incident.
+  if (event.diagnosis && (event.diagnosis->code != "unknown" || !event.diagnosis->summary.empty())) {
+    const Diagnosis& d = *event.diagnosis;
+    out += "  why      ";
+    paint(kBold, d.code);
+    out += ": " + escape_for_terminal(d.summary) + "\n";
+    for (std::size_t i = 0; i < d.remedies.size(); ++i)
+      out += std::string(i == 0 ? "  fix      " : "           ") + escape_for_terminal(d.remedies[i]) + "\n";
+  }
 
   const ProcessInfo& p = event.process;
   out += "  process  " + escape_for_terminal(p.comm) + " (pid " + std::to_string(p.pid);

@@ -15,6 +15,7 @@
 #include <thread>
 #include <tuple>
 
+#include "bindtrace/diagnose.hpp"
 #include "bindtrace/events.hpp"
 #include "bindtrace/owner/resolver.hpp"
 
@@ -45,6 +46,7 @@ class OwnerWorker {
   void run();
   void resolve(Event& event, bool skip);
   void attribute_process(Event& event);
+  void diagnose_event(Event& event);
 
   using CacheKey = std::tuple<std::uint32_t, int, int, std::string, std::uint16_t, bool>;
   struct Cached {
@@ -59,6 +61,7 @@ class OwnerWorker {
   std::chrono::milliseconds cache_ttl_;
   std::map<CacheKey, Cached> cache_;
   OwnerResolver* resolver_ = nullptr;  // owned by the worker thread
+  RestartTracker restarts_;              // worker thread only
 
   mutable std::mutex mutex_;
   std::condition_variable not_empty_, not_full_, idle_;
