@@ -1076,3 +1076,21 @@ Diagnosis diagnose(const Event& event, const DiagnosisContext& context) {
 }
 
 }  // namespace bindtrace
+
+namespace bindtrace {
+
+Diagnosis diagnose_taken_port(Proto proto, std::uint16_t port, const Owner& owner,
+                              const std::vector<std::uint16_t>& alternatives) {
+  Event event;
+  event.op = Op::bind;
+  event.err = EADDRINUSE;
+  event.proto = proto;
+  event.endpoint.family = Family::ipv4;
+  event.endpoint.address = "0.0.0.0";
+  event.endpoint.port = port;
+  event.owner = owner;
+  event.alternatives = alternatives;
+  return diagnose(event, DiagnosisContext{});
+}
+
+}  // namespace bindtrace

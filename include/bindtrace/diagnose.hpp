@@ -41,6 +41,11 @@ struct DiagnosisContext {
 
 [[nodiscard]] Diagnosis diagnose(const Event& event, const DiagnosisContext& context);
 
+// `who` and `check`: the same rules for a port that is taken, asked about by
+// no process in particular (a would-be bind to the wildcard address).
+[[nodiscard]] Diagnosis diagnose_taken_port(Proto proto, std::uint16_t port, const Owner& owner,
+                                            const std::vector<std::uint16_t>& alternatives);
+
 // Failure history per (identity key, endpoint) over a sliding window.
 class RestartTracker {
  public:

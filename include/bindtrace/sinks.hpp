@@ -17,6 +17,9 @@ namespace bindtrace {
 [[nodiscard]] nlohmann::ordered_json owner_to_json(const Owner& owner);
 // The "service" object: manager, name, and the manager's own fields.
 [[nodiscard]] nlohmann::ordered_json service_to_json(const Service& service);
+// The "diagnosis" object, and the "why"/"fix" lines of text mode.
+[[nodiscard]] nlohmann::ordered_json diagnosis_to_json(const Diagnosis& diagnosis);
+[[nodiscard]] std::string diagnosis_to_text(const Diagnosis& diagnosis, bool colour);
 // One socket as JSON: proto, family, addr, port, state, options, inode.
 [[nodiscard]] nlohmann::ordered_json socket_to_json(const SocketEntry& socket);
 // "python3 (pid 991, uid 0)" lines and the socket, for text output.

@@ -50,6 +50,20 @@ TEST_F(WhoCheckTest, WhoNamesTheHolderAndExitsZero) {
   EXPECT_EQ(j["owner"]["sockets"][0]["addr"], "127.0.0.1");
 }
 
+TEST_F(WhoCheckTest, WhoDiagnosesATakenPortAndOffersAFreeOne) {
+  const auto port = free_port();
+  auto holder = hold(port);
+  Child who({BINDTRACE_BINARY, "who", std::to_string(port) + "/tcp", "--json"});
+  auto line = who.read_line();
+  ASSERT_TRUE(line);
+  EXPECT_EQ(who.wait(), 0);
+  const auto j = nlohmann::json::parse(*line);
+  EXPECT_EQ(j["diagnosis"]["code"], "foreign_service");
+  EXPECT_NE(j["diagnosis"]["summary"].get<std::string>().find(std::to_string(holder->pid())), std::string::npos);
+  ASSERT_FALSE(j["alternatives"].empty());
+  EXPECT_NE(j["alternatives"][0], port);
+}
+
 TEST_F(WhoCheckTest, WhoOnAFreePortExitsOne) {
   Child who({BINDTRACE_BINARY, "who", std::to_string(free_port())});
   const std::string out = out_of(who);

@@ -53,6 +53,11 @@ int run_check(const CliRequest& request) {
       j["free"] = !taken;
       if (!spec.origin.empty()) j["origin"] = to_valid_utf8(spec.origin);
       if (!owner.sockets.empty()) j["owner"] = owner_to_json(owner);
+      if (taken) {
+        const TakenPortVerdict verdict = judge_taken_port(spec.proto, spec.port, request.trace.capture.filter.netns, owner);
+        j["diagnosis"] = diagnosis_to_json(verdict.diagnosis);
+        if (!verdict.alternatives.empty()) j["alternatives"] = verdict.alternatives;
+      }
       std::puts(j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace).c_str());
       continue;
     }
@@ -64,8 +69,9 @@ int run_check(const CliRequest& request) {
                   origin.c_str());
       continue;
     }
-    std::printf("%-11s TAKEN %s%s\n%s", head.c_str(), owner.state.c_str(), origin.c_str(),
-                owner_to_text(owner, "  ").c_str());
+    const TakenPortVerdict verdict = judge_taken_port(spec.proto, spec.port, request.trace.capture.filter.netns, owner);
+    std::printf("%-11s TAKEN %s%s\n%s%s", head.c_str(), owner.state.c_str(), origin.c_str(),
+                diagnosis_to_text(verdict.diagnosis, false).c_str(), owner_to_text(owner, "  ").c_str());
   }
   std::fflush(stdout);
   return any_taken ? 1 : 0;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "bindtrace/cli.hpp"
+#include "bindtrace/diagnosis.hpp"
 
 namespace bindtrace {
 
@@ -9,5 +10,12 @@ int run_trace(const CliRequest& request);
 int run_info(const CliRequest& request);
 int run_who(const CliRequest& request);
 int run_check(const CliRequest& request);
+
+struct TakenPortVerdict {
+  Diagnosis diagnosis;
+  std::vector<std::uint16_t> alternatives;
+};
+// Diagnosis and nearest free ports for a port that is taken (who, check).
+TakenPortVerdict judge_taken_port(Proto proto, std::uint16_t port, std::uint32_t netns, const Owner& owner);
 
 }  // namespace bindtrace

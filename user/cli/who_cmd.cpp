@@ -57,8 +57,11 @@ int list_all(const CliRequest& request, OwnerResolver& resolver) {
     }
     for (const Holder& h : owner.holders) {
       const std::string command = escape_for_terminal(h.cmdline.empty() ? h.comm : h.cmdline);
-      std::string service = h.service ? escape_for_terminal(describe_service(*h.service)) : "";
-      if (service.empty()) service = "-";
+      std::string service(1, '-');
+      if (h.service) {
+        if (std::string described = describe_service(*h.service); !described.empty())
+          service = escape_for_terminal(described);
+      }
       std::printf("%-5s %-28s %-7s %7u %5u  %-36s %s\n", std::string(proto_name(s.proto)).c_str(),
                   endpoint_of(s).c_str(), state.c_str(), h.pid, h.uid, service.c_str(), command.c_str());
     }
@@ -95,7 +98,12 @@ int run_who(const CliRequest& request) {
         j["proto"] = proto_name(proto);
         j["port"] = spec.port;
         j["held"] = this_held;
-        if (this_held) j["owner"] = owner_to_json(owner);
+        if (this_held) {
+          j["owner"] = owner_to_json(owner);
+          const TakenPortVerdict verdict = judge_taken_port(proto, spec.port, request.trace.capture.filter.netns, owner);
+          j["diagnosis"] = diagnosis_to_json(verdict.diagnosis);
+          if (!verdict.alternatives.empty()) j["alternatives"] = verdict.alternatives;
+        }
         print_json(j);
       } else if (this_held) {
         std::printf("%s/%u  %s", std::string(proto_name(proto)).c_str(), spec.port, owner.state.c_str());
@@ -104,7 +112,8 @@ int run_who(const CliRequest& request) {
             std::printf(" %s", endpoint_of(s).c_str());
             break;
           }
-        std::printf("\n%s", owner_to_text(owner, "  ").c_str());
+        const TakenPortVerdict verdict = judge_taken_port(proto, spec.port, request.trace.capture.filter.netns, owner);
+        std::printf("\n%s%s", diagnosis_to_text(verdict.diagnosis, false).c_str(), owner_to_text(owner, "  ").c_str());
       } else {
         std::printf("%s/%u  free\n", std::string(proto_name(proto)).c_str(), spec.port);
       }

@@ -40,17 +40,7 @@ nlohmann::ordered_json event_to_json(const Event& event) {
   j["process"] = std::move(process);
 
   if (event.owner) j["owner"] = owner_to_json(*event.owner);
-  if (event.diagnosis) {
-    const Diagnosis& d = *event.diagnosis;
-    nlohmann::ordered_json diagnosis;
-    diagnosis["code"] = d.code;
-    diagnosis["summary"] = to_valid_utf8(d.summary);
-    diagnosis["remedies"] = nlohmann::ordered_json::array();
-    for (const std::string& r : d.remedies) diagnosis["remedies"].push_back(to_valid_utf8(r));
-    diagnosis["restart_loop"] = d.restart_loop;
-    if (d.failures_in_window > 1) diagnosis["failures_in_window"] = d.failures_in_window;
-    j["diagnosis"] = std::move(diagnosis);
-  }
+  if (event.diagnosis) j["diagnosis"] = diagnosis_to_json(*event.diagnosis);
   if (!event.alternatives.empty()) j["alternatives"] = event.alternatives;
   if (event.socket.known) {
     j["socket"] = {{"reuseaddr", event.socket.reuseaddr},
@@ -58,6 +48,17 @@ nlohmann::ordered_json event_to_json(const Event& event) {
                    {"v6only", event.socket.v6only},
                    {"type", event.socket.type == 1 ? "stream" : event.socket.type == 2 ? "dgram" : "other"}};
   }
+  return j;
+}
+
+nlohmann::ordered_json diagnosis_to_json(const Diagnosis& d) {
+  nlohmann::ordered_json j;
+  j["code"] = d.code;
+  j["summary"] = to_valid_utf8(d.summary);
+  j["remedies"] = nlohmann::ordered_json::array();
+  for (const std::string& r : d.remedies) j["remedies"].push_back(to_valid_utf8(r));
+  j["restart_loop"] = d.restart_loop;
+  if (d.failures_in_window > 1) j["failures_in_window"] = d.failures_in_window;
   return j;
 }
 

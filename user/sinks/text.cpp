@@ -53,14 +53,7 @@ std::string event_to_text(const Event& event, bool colour) {
   out += '\n';
 
   // The diagnosis leads: it is what a person acts on in an incident.
-  if (event.diagnosis && (event.diagnosis->code != "unknown" || !event.diagnosis->summary.empty())) {
-    const Diagnosis& d = *event.diagnosis;
-    out += "  why      ";
-    paint(kBold, d.code);
-    out += ": " + escape_for_terminal(d.summary) + "\n";
-    for (std::size_t i = 0; i < d.remedies.size(); ++i)
-      out += std::string(i == 0 ? "  fix      " : "           ") + escape_for_terminal(d.remedies[i]) + "\n";
-  }
+  if (event.diagnosis) out += diagnosis_to_text(*event.diagnosis, colour);
 
   const ProcessInfo& p = event.process;
   out += "  process  " + escape_for_terminal(p.comm) + " (pid " + std::to_string(p.pid);
@@ -96,6 +89,16 @@ std::string event_to_text(const Event& event, bool colour) {
   out += socket;
   if (colour) out += kReset;
   out += "\n\n";
+  return out;
+}
+
+std::string diagnosis_to_text(const Diagnosis& d, bool colour) {
+  if (d.code == "unknown" && d.summary.empty()) return {};
+  std::string out = "  why      ";
+  out += colour ? std::string(kBold) + d.code + kReset : d.code;
+  out += ": " + escape_for_terminal(d.summary) + "\n";
+  for (std::size_t i = 0; i < d.remedies.size(); ++i)
+    out += std::string(i == 0 ? "  fix      " : "           ") + escape_for_terminal(d.remedies[i]) + "\n";
   return out;
 }
 
