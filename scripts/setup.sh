@@ -10,7 +10,7 @@ packages=(
   libbpf-dev bpftool libelf-dev zlib1g-dev
   libcli11-dev nlohmann-json3-dev libsystemd-dev
   # tests
-  googletest libgtest-dev libgmock-dev iproute2 python3 supervisor tmux systemd
+  googletest libgtest-dev libgmock-dev iproute2 python3 supervisor tmux systemd postgresql-15 util-linux
   # benchmarks and their peers
   libbenchmark-dev
 )
