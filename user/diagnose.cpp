@@ -358,7 +358,10 @@ std::string service_phrase(const Service& s) {
   if (is_container_manager(s.manager) && !is_container_ref(s.name) && s.pod_uid.empty()) {
     return s.manager + " (" + s.name + ")";
   }
-  return describe_service(s);
+  // The partial note belongs to the process line, not to a one-line summary.
+  Service without_partial = s;
+  without_partial.partial.clear();
+  return describe_service(without_partial);
 }
 
 std::string systemctl(const Service& s) {
