@@ -23,6 +23,20 @@ struct bt_sock_info {
 	__u8 flags;
 };
 
+/* SO_REUSEADDR, SO_REUSEPORT and IPV6_V6ONLY: bitfields of sock_common. */
+static __always_inline __u8 bt_sock_flags(struct sock *sk)
+{
+	__u8 flags = BT_SOCK_KNOWN;
+
+	if (BPF_CORE_READ_BITFIELD_PROBED(&sk->__sk_common, skc_reuse))
+		flags |= BT_SOCK_REUSEADDR;
+	if (BPF_CORE_READ_BITFIELD_PROBED(&sk->__sk_common, skc_reuseport))
+		flags |= BT_SOCK_REUSEPORT;
+	if (BPF_CORE_READ_BITFIELD_PROBED(&sk->__sk_common, skc_ipv6only))
+		flags |= BT_SOCK_V6ONLY;
+	return flags;
+}
+
 static __always_inline void bt_read_sock(struct socket *sock, struct bt_sock_info *info)
 {
 	struct sock *sk = BPF_CORE_READ(sock, sk);
@@ -36,14 +50,7 @@ static __always_inline void bt_read_sock(struct socket *sock, struct bt_sock_inf
 	info->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	info->cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 
-	__u8 flags = BT_SOCK_KNOWN;
-	if (BPF_CORE_READ_BITFIELD_PROBED(&sk->__sk_common, skc_reuse))
-		flags |= BT_SOCK_REUSEADDR;
-	if (BPF_CORE_READ_BITFIELD_PROBED(&sk->__sk_common, skc_reuseport))
-		flags |= BT_SOCK_REUSEPORT;
-	if (BPF_CORE_READ_BITFIELD_PROBED(&sk->__sk_common, skc_ipv6only))
-		flags |= BT_SOCK_V6ONLY;
-	info->flags = flags;
+	info->flags = bt_sock_flags(sk);
 }
 
 /* current->files->fdt->fd[fd]->private_data. Only called when the syscall

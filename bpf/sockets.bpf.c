@@ -11,11 +11,10 @@
 #include <bpf/bpf_tracing.h>
 
 #include "bindtrace/abi.h"
+#include "socket.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define BT_AF_INET 2
-#define BT_AF_INET6 10
 #define BT_IPPROTO_TCP 6
 #define BT_IPPROTO_UDP 17
 #define BT_TCP_TIME_WAIT 6
@@ -70,15 +69,7 @@ static __always_inline void bt_fill_common(struct sock_common *skc, struct bt_so
  * SOCK_INODE(sk->sk_socket)->i_ino, as sock_i_ino() reads it. */
 static __always_inline void bt_fill_full(struct sock *sk, struct bt_sock_record *r)
 {
-	__u8 flags = BT_SOCK_KNOWN;
-
-	if (BPF_CORE_READ_BITFIELD_PROBED(&sk->__sk_common, skc_reuse))
-		flags |= BT_SOCK_REUSEADDR;
-	if (BPF_CORE_READ_BITFIELD_PROBED(&sk->__sk_common, skc_reuseport))
-		flags |= BT_SOCK_REUSEPORT;
-	if (BPF_CORE_READ_BITFIELD_PROBED(&sk->__sk_common, skc_ipv6only))
-		flags |= BT_SOCK_V6ONLY;
-	r->flags = flags;
+	r->flags = bt_sock_flags(sk);
 
 	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
 	if (sock) {
