@@ -19,6 +19,7 @@
 #include "bindtrace/abi.h"
 #include "bindtrace/errors.hpp"
 #include "bindtrace/kernel_env.hpp"
+#include "bindtrace/libbpf_handles.hpp"
 #include "bindtrace/unique_fd.hpp"
 #include "capture.skel.h"
 
@@ -35,15 +36,9 @@ namespace {
 struct SkeletonDeleter {
   void operator()(capture* skel) const noexcept { capture__destroy(skel); }
 };
-struct LinkDeleter {
-  void operator()(bpf_link* link) const noexcept { bpf_link__destroy(link); }
-};
-struct RingDeleter {
-  void operator()(ring_buffer* ring) const noexcept { ring_buffer__free(ring); }
-};
 using SkeletonPtr = std::unique_ptr<capture, SkeletonDeleter>;
-using LinkPtr = std::unique_ptr<bpf_link, LinkDeleter>;
-using RingPtr = std::unique_ptr<ring_buffer, RingDeleter>;
+using LinkPtr = BpfLinkPtr;
+using RingPtr = RingBufferPtr;
 
 
 

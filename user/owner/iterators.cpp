@@ -3,7 +3,9 @@
 // fill wanted_inodes), create an iterator fd, read fixed-size records until
 // EOF. One SocketIterators is used by one thread at a time: the filter in
 // .bss and the wanted_inodes map are per-object state shared by every run.
+#include "bindtrace/libbpf_handles.hpp"
 #include "bindtrace/owner/iterators.hpp"
+#include "bindtrace/owner/kernel_records.hpp"
 
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -34,11 +36,8 @@ static_assert(sizeof(bt_holder_record) == BT_HOLDER_RECORD_SIZE);
 struct SkeletonDeleter {
   void operator()(sockets* skel) const noexcept { sockets__destroy(skel); }
 };
-struct LinkDeleter {
-  void operator()(bpf_link* link) const noexcept { bpf_link__destroy(link); }
-};
 using SkeletonPtr = std::unique_ptr<sockets, SkeletonDeleter>;
-using LinkPtr = std::unique_ptr<bpf_link, LinkDeleter>;
+using LinkPtr = BpfLinkPtr;
 
 std::string errno_text(int err) {
   return std::strerror(err > 0 ? err : -err);
@@ -95,36 +94,20 @@ void run_iterator(bpf_link* link, const char* what, Fn&& on_record) {
 }
 
 // "127.0.0.1", "::1"; an IPv4-mapped IPv6 address as dotted IPv4.
-std::string address_text(std::uint16_t family, const std::uint8_t (&addr)[16], bool* v4_mapped) {
-  char text[INET6_ADDRSTRLEN] = {};
-  if (family == AF_INET6) {
-    in6_addr a6;
-    std::memcpy(&a6, addr, sizeof(a6));
-    const bool mapped = IN6_IS_ADDR_V4MAPPED(&a6);
-    if (v4_mapped) *v4_mapped = mapped;
-    if (mapped) return ::inet_ntop(AF_INET, addr + 12, text, sizeof(text)) ? text : "";
-    return ::inet_ntop(AF_INET6, &a6, text, sizeof(text)) ? text : "";
-  }
-  return ::inet_ntop(AF_INET, addr, text, sizeof(text)) ? text : "";
-}
-
 SocketEntry to_entry(const bt_sock_record& r) {
   SocketEntry e;
   e.proto = r.protocol == IPPROTO_UDP ? Proto::udp : Proto::tcp;
   e.family = r.family == AF_INET6 ? Family::ipv6 : Family::ipv4;
   e.state = static_cast<TcpState>(r.state);
-  e.local_addr = address_text(r.family, r.local_addr, &e.v4_mapped);
+  e.local_addr = kernel_address_text(r.family, r.local_addr, &e.v4_mapped);
   e.local_port = r.local_port;
-  e.remote_addr = address_text(r.family, r.remote_addr, nullptr);
+  e.remote_addr = kernel_address_text(r.family, r.remote_addr, nullptr);
   e.remote_port = r.remote_port;
   e.inode = r.inode;
   e.cookie = r.cookie;
   e.uid = r.uid;
   e.netns = r.netns;
-  e.options_known = (r.flags & BT_SOCK_KNOWN) != 0;
-  e.reuseaddr = (r.flags & BT_SOCK_REUSEADDR) != 0;
-  e.reuseport = (r.flags & BT_SOCK_REUSEPORT) != 0;
-  e.v6only = (r.flags & BT_SOCK_V6ONLY) != 0;
+  apply_sock_flags(e, r.flags);
   if (r.flags & BT_SOCK_REC_EXPIRY_KNOWN) e.expires_ms = r.expires_ms;
   return e;
 }

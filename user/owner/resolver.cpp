@@ -17,6 +17,7 @@
 #include "bindtrace/kernel_env.hpp"
 #include "bindtrace/owner/conflict.hpp"
 #include "bindtrace/owner/iterators.hpp"
+#include "bindtrace/owner/kernel_records.hpp"
 #include "bindtrace/owner/netns.hpp"
 #include "bindtrace/owner/proc_fd_scan.hpp"
 #include "bindtrace/owner/sock_diag.hpp"
@@ -59,23 +60,8 @@ SocketEntry entry_from_listener(const bt_listener_key& key, const bt_listener& l
   e.local_port = key.port;
   e.netns = key.netns;
   e.uid = l.uid;
-  e.options_known = (l.sock_flags & BT_SOCK_KNOWN) != 0;
-  e.reuseaddr = (l.sock_flags & BT_SOCK_REUSEADDR) != 0;
-  e.reuseport = (l.sock_flags & BT_SOCK_REUSEPORT) != 0;
-  e.v6only = (l.sock_flags & BT_SOCK_V6ONLY) != 0;
-  char text[INET6_ADDRSTRLEN] = {};
-  if (e.family == Family::ipv4) {
-    inet_ntop(AF_INET, l.addr, text, sizeof(text));
-  } else {
-    static const std::uint8_t mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (std::equal(l.addr, l.addr + 12, mapped_prefix)) {
-      e.v4_mapped = true;
-      inet_ntop(AF_INET, l.addr + 12, text, sizeof(text));
-    } else {
-      inet_ntop(AF_INET6, l.addr, text, sizeof(text));
-    }
-  }
-  e.local_addr = text;
+  apply_sock_flags(e, l.sock_flags);
+  e.local_addr = kernel_address_text(key.family, l.addr, &e.v4_mapped);
   return e;
 }
 
