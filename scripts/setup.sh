@@ -13,6 +13,8 @@ packages=(
   googletest libgtest-dev libgmock-dev iproute2 python3 supervisor tmux systemd postgresql-15 util-linux
   # benchmarks and their peers
   libbenchmark-dev
+  # fuzz targets (libFuzzer + sanitizer runtimes for clang)
+  libclang-rt-14-dev
 )
 
 missing=()

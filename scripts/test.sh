@@ -2,8 +2,39 @@
 # Sets up, builds and runs every test (unit + integration) through ctest.
 # Integration tests need root and BPF; outside CI they skip with the reason,
 # under CI=true a missing capability fails them.
+# Then: the unit tests again under ASan + UBSan (build-asan), and a short
+# libFuzzer run of every fuzz target on its seed corpus (build-fuzz). Both
+# build directories are kept, so later runs build incrementally.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/build.sh"
 cd "$root/build"
 ctest --output-on-failure --timeout 300 "$@"
+
+# 1. Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+cmake --preset asan -S "$root" >/dev/null
+cmake --build "$root/build-asan" --target unit_tests -j"$(nproc)"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  "$root/build-asan/tests/unit_tests" --gtest_brief=1
+echo "test: unit tests passed under ASan + UBSan"
+
+# 2. Every fuzz target for a few seconds on a scratch copy of its seeds (the
+#    fuzzer adds what it finds to the corpus directory it is given).
+cmake --preset fuzz -S "$root" >/dev/null
+cmake --build "$root/build-fuzz" --target fuzzers -j"$(nproc)"
+fuzz_tmp="$(mktemp -d)"
+trap 'rm -rf "$fuzz_tmp"' EXIT
+for seeds in "$root"/fuzz/corpus/*/; do
+  name="$(basename "$seeds")"
+  mkdir -p "$fuzz_tmp/$name"
+  cp -R "$seeds". "$fuzz_tmp/$name/"
+  echo "test: fuzzing $name for 5s"
+  mkdir -p "$root/build-fuzz/artifacts"
+  if ! "$root/build-fuzz/fuzz/${name}_fuzz" -max_total_time=5 -rss_limit_mb=2048 \
+         -artifact_prefix="$root/build-fuzz/artifacts/$name-" "$fuzz_tmp/$name" >"$fuzz_tmp/$name.log" 2>&1; then
+    cat "$fuzz_tmp/$name.log" >&2
+    echo "test: fuzz target $name failed; reproducer in build-fuzz/artifacts/ (named above)" >&2
+    exit 1
+  fi
+done
+echo "test: fuzz targets ran clean: $(cd "$root/fuzz/corpus" && echo */ | tr -d /)"

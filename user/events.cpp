@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "bindtrace/abi.h"
@@ -46,7 +47,10 @@ DecodeResult decode_event(std::span<const std::uint8_t> record, std::int64_t rea
 
   Event e;
   e.boot_ns = raw.ts_ns;
-  e.realtime_ns = static_cast<std::int64_t>(raw.ts_ns) + realtime_offset_ns;
+  // The record is untrusted in shape: an absurd timestamp saturates instead of overflowing.
+  if (raw.ts_ns > static_cast<std::uint64_t>(INT64_MAX) ||
+      __builtin_add_overflow(static_cast<std::int64_t>(raw.ts_ns), realtime_offset_ns, &e.realtime_ns))
+    e.realtime_ns = realtime_offset_ns < 0 && raw.ts_ns <= static_cast<std::uint64_t>(INT64_MAX) ? INT64_MIN : INT64_MAX;
   e.op = static_cast<Op>(raw.op - BT_OP_BIND);
   e.tier = static_cast<Tier>(raw.tier - BT_TIER_FENTRY);
   e.err = raw.err;

@@ -40,6 +40,16 @@ TEST(EventDecode, BootTimeIsShiftedToWallClock) {
   EXPECT_EQ(r.event->realtime_ns, 1'000'005'000);
 }
 
+TEST(EventDecode, AbsurdTimestampsSaturateInsteadOfOverflowing) {
+  bt_event raw = raw_event();
+  raw.ts_ns = 0x7a0000003b9acaadULL;  // found by the event fuzzer
+  auto bytes = bytes_of(raw);
+  EXPECT_EQ(decode_event(bytes, 0x4a02003060000100LL).event->realtime_ns, INT64_MAX);
+  raw.ts_ns = ~0ULL;
+  bytes = bytes_of(raw);
+  EXPECT_EQ(decode_event(bytes, 0).event->realtime_ns, INT64_MAX);
+}
+
 TEST(EventDecode, UdpSocketIsUdp) {
   bt_event raw = raw_event();
   raw.sock_type = SOCK_DGRAM;

@@ -1,0 +1,24 @@
+// ports_from_env, ports_from_compose and parse_port_arg on arbitrary text.
+// parse_port_arg throws UsageError on bad input: only bindtrace::Error is
+// expected; anything else escapes and is a finding.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "bindtrace/errors.hpp"
+#include "bindtrace/port_sources.hpp"
+#include "common.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  (void)bindtrace::ports_from_env(text, ".env");
+  (void)bindtrace::ports_from_compose(text, "compose.yml");
+  for (const bool ranges : {false, true}) {
+    try {
+      const auto specs = bindtrace::parse_port_arg("--port", text, ranges);
+      FUZZ_CHECK(!specs.empty());
+    } catch (const bindtrace::Error&) {
+    }
+  }
+  return 0;
+}
