@@ -11,7 +11,7 @@
 
 namespace bindtrace {
 
-Tracer::Tracer(TraceOptions options) : options_(std::move(options)), proc_(options_.proc_root) {
+Tracer::Tracer(TraceOptions options) : options_(std::move(options)), enricher_(options_.proc_root) {
   if (options_.capture.self_tgid == 0) options_.capture.self_tgid = static_cast<std::uint32_t>(::getpid());
 }
 
@@ -40,27 +40,6 @@ Tier Tracer::attach() {
   return *choice.chosen;
 }
 
-void Tracer::enrich(Event& event) {
-  // The kernel's argument snapshot is complete for most commands; only a long
-  // one needs /proc, and the process may be gone by then. Counted, never silent.
-  if (event.process.cmdline_truncated) {
-    if (auto cmdline = proc_.cmdline(event.process.pid)) {
-      event.process.cmdline = std::move(*cmdline);
-      event.process.cmdline_truncated = false;
-    } else {
-      ++stats_.lookup_failures;
-    }
-  }
-  // The kernel's cgroup id names the cgroup even after the process exited.
-  if (auto cgroup = cgroups_.path_of(event.process.cgroup_id)) {
-    event.process.cgroup = std::move(*cgroup);
-  } else if (auto from_proc = proc_.cgroup_path(event.process.pid)) {
-    event.process.cgroup = std::move(*from_proc);
-  } else {
-    ++stats_.lookup_failures;
-  }
-}
-
 void Tracer::run(const EventHandler& on_event, const TickHandler& on_tick) {
   if (!session_ || !session_->attached()) throw RuntimeError("tracer is not attached");
   using Clock = std::chrono::steady_clock;
@@ -75,7 +54,7 @@ void Tracer::run(const EventHandler& on_event, const TickHandler& on_tick) {
       ++stats_.decode_errors;
       return;
     }
-    enrich(*decoded.event);
+    if (!options_.defer_enrichment) stats_.lookup_failures += enricher_.complete(*decoded.event);
     ++stats_.delivered;
     on_event(*decoded.event);
   };

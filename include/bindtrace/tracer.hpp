@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "bindtrace/attribute/cgroup_id_cache.hpp"
+#include "bindtrace/enricher.hpp"
 #include "bindtrace/capture.hpp"
 #include "bindtrace/events.hpp"
 #include "bindtrace/loader.hpp"
@@ -26,6 +26,9 @@ struct TraceOptions {
   std::uint64_t max_events = 0;    // 0: unlimited
   int poll_interval_ms = 100;      // also the batched-mode drain interval
   std::string proc_root = "/proc";
+  // Leave cgroup paths and long command lines to the consumer (the owner
+  // worker completes them off the capture thread).
+  bool defer_enrichment = false;
 };
 
 struct TraceStats {
@@ -56,13 +59,11 @@ class Tracer {
   [[nodiscard]] const CaptureSession* session() const noexcept { return session_.get(); }
 
  private:
-  void enrich(Event& event);
 
   TraceOptions options_;
   std::unique_ptr<CaptureSession> session_;
   std::vector<TierTrial> trials_;
-  ProcReader proc_;
-  CgroupIdCache cgroups_;
+  EventEnricher enricher_;
   std::int64_t realtime_offset_ns_ = 0;
   std::atomic<bool> stop_{false};
   TraceStats stats_;

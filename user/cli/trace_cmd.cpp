@@ -77,7 +77,11 @@ int run_trace(const CliRequest& request) {
   set_libbpf_verbose(request.verbose);
   std::signal(SIGPIPE, SIG_IGN);  // a closed pipe shows up as a write error: stop quietly
 
-  Tracer tracer(request.trace);
+  TraceOptions trace_options = request.trace;
+  // With owner lookups, cgroup paths and long command lines are completed on
+  // the worker's thread, off the capture path.
+  trace_options.defer_enrichment = request.resolve_owner;
+  Tracer tracer(trace_options);
   const Tier tier = tracer.attach();
   g_tracer.store(&tracer);
   struct sigaction sa{};
@@ -112,7 +116,8 @@ int run_trace(const CliRequest& request) {
   if (request.resolve_owner) {
     ResolverOptions resolver_options;
     resolver_options.force = request.owner_path;
-    worker = std::make_unique<OwnerWorker>(resolver_options, tracer.session(), print);
+    worker = std::make_unique<OwnerWorker>(resolver_options, tracer.session(), print, 4096,
+                                           std::chrono::milliseconds(250), /*complete_events=*/true);
   }
   tracer.run(
       [&](const Event& event) {
@@ -136,7 +141,8 @@ int run_trace(const CliRequest& request) {
   g_tracer.store(nullptr);
 
   if (output_closed) return 0;
-  const TraceStats stats = tracer.stats();
+  TraceStats stats = tracer.stats();
+  stats.lookup_failures += owner_stats.lookup_failures;
   if (!request.json) {
     tally.print(stdout);
     std::fflush(stdout);

@@ -11,12 +11,13 @@
 namespace bindtrace {
 
 OwnerWorker::OwnerWorker(ResolverOptions options, const CaptureSession* index, Deliver deliver,
-                         std::size_t capacity, std::chrono::milliseconds cache_ttl)
+                         std::size_t capacity, std::chrono::milliseconds cache_ttl, bool complete_events)
     : options_(std::move(options)),
       index_(index),
       deliver_(std::move(deliver)),
       capacity_(capacity < 2 ? 2 : capacity),
       cache_ttl_(cache_ttl),
+      enricher_(complete_events ? std::optional<EventEnricher>(std::in_place, options_.proc_root) : std::nullopt),
       thread_([this] { run(); }) {}
 
 OwnerWorker::~OwnerWorker() {
@@ -74,6 +75,11 @@ void OwnerWorker::diagnose_event(Event& event) {
 }
 
 void OwnerWorker::resolve(Event& event, bool skip) {
+  if (enricher_) {
+    const unsigned failed = enricher_->complete(event);
+    std::lock_guard lock(mutex_);
+    stats_.lookup_failures += failed;
+  }
   if (!skip) attribute_process(event);
   // Only failures that have an owner go through the resolver at all.
   if (event.err != EADDRINUSE || event.op == Op::connect || !event.endpoint.has_port()) return;

@@ -11,11 +11,13 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <thread>
 #include <tuple>
 
 #include "bindtrace/diagnose.hpp"
+#include "bindtrace/enricher.hpp"
 #include "bindtrace/events.hpp"
 #include "bindtrace/owner/resolver.hpp"
 
@@ -26,13 +28,16 @@ struct OwnerWorkerStats {
   std::uint64_t cache_hits = 0;
   std::uint64_t skipped = 0;   // not resolved because the queue was over half full
   std::uint64_t failures = 0;  // resolved to `unknown` with a reason
+  std::uint64_t lookup_failures = 0;  // cgroup / command line reads that failed (deferred enrichment)
 };
 
 class OwnerWorker {
  public:
   using Deliver = std::function<void(const Event&)>;
+  // With complete_events, the worker also completes events the tracer left
+  // unenriched (TraceOptions::defer_enrichment).
   OwnerWorker(ResolverOptions options, const CaptureSession* index, Deliver deliver, std::size_t capacity = 4096,
-              std::chrono::milliseconds cache_ttl = std::chrono::milliseconds(250));
+              std::chrono::milliseconds cache_ttl = std::chrono::milliseconds(250), bool complete_events = false);
   ~OwnerWorker();  // delivers what is queued, then joins
   OwnerWorker(const OwnerWorker&) = delete;
   OwnerWorker& operator=(const OwnerWorker&) = delete;
@@ -62,6 +67,7 @@ class OwnerWorker {
   std::map<CacheKey, Cached> cache_;
   OwnerResolver* resolver_ = nullptr;  // owned by the worker thread
   RestartTracker restarts_;              // worker thread only
+  std::optional<EventEnricher> enricher_;  // worker thread only; set when enrichment is deferred
 
   mutable std::mutex mutex_;
   std::condition_variable not_empty_, not_full_, idle_;
