@@ -20,7 +20,9 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
+	/* LRU maps are preallocated: every trial load pays for the size. 16k
+	 * listening endpoints per host is generous; the LRU evicts the oldest. */
+	__uint(max_entries, 16384);
 	__type(key, struct bt_listener_key);
 	__type(value, struct bt_listener);
 } listeners SEC(".maps");
