@@ -7,6 +7,7 @@
 # build directories are kept, so later runs build incrementally.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+"$root/scripts/setup.sh"   # every build and test dependency (quick when all are present)
 "$root/scripts/build.sh"
 cd "$root/build"
 ctest --output-on-failure --timeout 300 "$@"
