@@ -53,6 +53,7 @@
 
 #include "bindtrace/kernel_env.hpp"
 #include "process.hpp"
+#include "real_parts.hpp"
 #include "trace_harness.hpp"
 
 namespace bindtrace {
@@ -61,53 +62,17 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::Child;
+using namespace testing;  // real_parts.hpp helpers
 using testing::free_port;
 using testing::testprog;
 
 // ---------------------------------------------------------------------------
 // Helpers
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
 
-// Waits for a child without blocking forever: SIGKILL after `grace`.
-int wait_within(Child& child, std::chrono::milliseconds grace) {
-  auto exited = [&] {
-    siginfo_t info{};
-    return ::waitid(P_PID, static_cast<id_t>(child.pid()), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-           info.si_pid == child.pid();
-  };
-  if (!eventually(exited, grace)) child.signal(SIGKILL);
-  return child.wait();
-}
 
-// Everything a child prints on stdout until EOF (it has exited).
-std::string all_output(Child& child) {
-  std::string all;
-  while (auto line = child.read_line(10s)) all += *line + "\n";
-  return all;
-}
 
-pid_t ppid_of(pid_t pid) {
-  std::istringstream status(read_file("/proc/" + std::to_string(pid) + "/status"));
-  for (std::string line; std::getline(status, line);)
-    if (line.rfind("PPid:", 0) == 0) return static_cast<pid_t>(std::stol(line.substr(5)));
-  return -1;
-}
 
 // "key=N" in a line -> N; -1 when absent.
 pid_t number_after(const std::string& line, const std::string& key) {
@@ -115,69 +80,8 @@ pid_t number_after(const std::string& line, const std::string& key) {
   return at == std::string::npos ? -1 : static_cast<pid_t>(std::stol(line.substr(at + key.size())));
 }
 
-// Field 22 of /proc/PID/stat (after the parenthesised comm); 0 when gone.
-std::uint64_t start_time_of(pid_t pid) {
-  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-  const auto close = stat.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream rest(stat.substr(close + 2));
-  std::string field;
-  for (int i = 3; i <= 22 && (rest >> field); ++i) {
-  }
-  return std::strtoull(field.c_str(), nullptr, 10);
-}
 
-// Cgroup directories created for one test, under the cgroup2 mount. Only the
-// components this test created are removed: after their processes are moved
-// back to the root, deepest first.
-class CgroupDirs {
- public:
-  explicit CgroupDirs(std::string root) : root_(std::move(root)) {}
-  ~CgroupDirs() {
-    for (auto it = created_.rbegin(); it != created_.rend(); ++it) {
-      std::istringstream procs(read_file(*it + "/cgroup.procs"));
-      for (std::string pid; std::getline(procs, pid);) std::ofstream(root_ + "/cgroup.procs") << pid << std::flush;
-      ::rmdir(it->c_str());
-    }
-  }
-  CgroupDirs(const CgroupDirs&) = delete;
-  CgroupDirs& operator=(const CgroupDirs&) = delete;
 
-  // Creates `rel` ("/system.slice/x.service"); returns its cgroup.procs file.
-  std::string make(const std::string& rel) {
-    std::string path = root_;
-    std::size_t from = 1;
-    while (from <= rel.size()) {
-      std::size_t slash = rel.find('/', from);
-      if (slash == std::string::npos) slash = rel.size();
-      path += "/" + rel.substr(from, slash - from);
-      if (::mkdir(path.c_str(), 0755) == 0) created_.push_back(path);
-      from = slash + 1;
-    }
-    return path + "/cgroup.procs";
-  }
-
- private:
-  std::string root_;
-  std::vector<std::string> created_;
-};
-
-// A temporary directory, removed with everything in it.
-class TempDir {
- public:
-  explicit TempDir(const std::string& tag) : path_("/tmp/bt-mgr-" + std::to_string(::getpid()) + "-" + tag) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  [[nodiscard]] const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // A 64-hex id unique to this test process and `tag` (a hex digit).
 std::string hex_id(char tag) {

@@ -1,0 +1,218 @@
+// Real parts for integration tests: /proc facts about test processes,
+// polling, processes that are not our children, cgroup directories and temp
+// directories that clean up after themselves. Shared by the attribution,
+// diagnosis and manager tests.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "process.hpp"
+
+namespace bindtrace::testing {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline std::string comm_of(pid_t pid) {
+  std::string comm = read_file("/proc/" + std::to_string(pid) + "/comm");
+  if (!comm.empty() && comm.back() == '\n') comm.pop_back();
+  return comm;
+}
+
+// Field 22 of /proc/PID/stat (after the parenthesised comm); 0 when gone.
+inline std::uint64_t start_time_of(pid_t pid) {
+  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && (rest >> field); ++i) {
+  }
+  return std::strtoull(field.c_str(), nullptr, 10);
+}
+
+// Field 3 of /proc/PID/stat: 'R', 'S', ... 'Z' (zombie); '\0' when gone.
+inline char state_of(pid_t pid) {
+  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const auto close = stat.rfind(')');
+  return close == std::string::npos || close + 2 >= stat.size() ? '\0' : stat[close + 2];
+}
+
+inline pid_t ppid_of(pid_t pid) {
+  std::istringstream status(read_file("/proc/" + std::to_string(pid) + "/status"));
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("PPid:", 0) == 0) return static_cast<pid_t>(std::stol(line.substr(5)));
+  return -1;
+}
+
+// "ready pid=N port=P" -> N.
+inline pid_t ready_pid(const std::string& line) {
+  const auto at = line.find("pid=");
+  return at == std::string::npos ? -1 : static_cast<pid_t>(std::stol(line.substr(at + 4)));
+}
+
+inline bool can_connect(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(port);
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof(sin)) == 0;
+  ::close(fd);
+  return ok;
+}
+
+template <typename Pred>
+inline bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return pred();
+}
+
+// Waits for a child without blocking forever: SIGKILL after `grace`.
+inline int wait_within(Child& child, std::chrono::milliseconds grace) {
+  eventually(
+      [&] {
+        siginfo_t info{};
+        return ::waitid(P_PID, static_cast<id_t>(child.pid()), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+               info.si_pid == child.pid();
+      },
+      grace);
+  siginfo_t info{};
+  if (::waitid(P_PID, static_cast<id_t>(child.pid()), &info, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+      info.si_pid != child.pid())
+    child.signal(SIGKILL);
+  return child.wait();
+}
+
+// Everything a child prints on stdout until EOF (it has exited).
+inline std::string all_output(Child& child) {
+  std::string all;
+  while (auto line = child.read_line(5s)) all += *line + "\n";
+  return all;
+}
+
+// A process that is not our child (an orphan, a tmux pane, an accepted
+// socket-activation child): stopped on scope exit, but only while it is
+// still the same process (comm and start time), so a reused pid is safe.
+class StrayProcess {
+ public:
+  StrayProcess() = default;
+  explicit StrayProcess(pid_t pid) { adopt(pid); }
+  ~StrayProcess() { stop(); }
+  StrayProcess(const StrayProcess&) = delete;
+  StrayProcess& operator=(const StrayProcess&) = delete;
+
+  void adopt(pid_t pid) {
+    stop();
+    pid_ = pid;
+    comm_ = comm_of(pid);
+    start_ = start_time_of(pid);
+  }
+  [[nodiscard]] bool same_process() const {
+    if (pid_ <= 0 || start_ == 0) return false;
+    const char state = state_of(pid_);
+    return state != '\0' && state != 'Z' && state != 'X' && start_time_of(pid_) == start_ &&
+           comm_of(pid_) == comm_;
+  }
+  void stop() {
+    if (pid_ <= 0) return;
+    if (same_process()) {
+      ::kill(pid_, SIGTERM);
+      if (!eventually([&] { return !same_process(); }, 2s)) ::kill(pid_, SIGKILL);
+      eventually([&] { return !same_process(); }, 2s);
+    }
+    pid_ = -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  std::string comm_;
+  std::uint64_t start_ = 0;
+};
+
+// Cgroup directories created for one test, under the cgroup2 mount. Only the
+// components this test created are removed: after their processes are moved
+// back to the root, deepest first.
+class CgroupDirs {
+ public:
+  explicit CgroupDirs(std::string root) : root_(std::move(root)) {}
+  ~CgroupDirs() {
+    for (auto it = created_.rbegin(); it != created_.rend(); ++it) {
+      std::istringstream procs(read_file(*it + "/cgroup.procs"));
+      for (std::string pid; std::getline(procs, pid);) {
+        std::ofstream(root_ + "/cgroup.procs") << pid << std::flush;
+      }
+      ::rmdir(it->c_str());
+    }
+  }
+  CgroupDirs(const CgroupDirs&) = delete;
+  CgroupDirs& operator=(const CgroupDirs&) = delete;
+
+  // Removes and creates the (empty) leaf `rel` again, as systemd does when it
+  // restarts a unit: same path, new cgroup id.
+  void recreate(const std::string& rel) {
+    ::rmdir((root_ + rel).c_str());
+    ::mkdir((root_ + rel).c_str(), 0755);
+  }
+
+  // Creates `rel` ("/system.slice/x.service"); returns its cgroup.procs file.
+  std::string make(const std::string& rel) {
+    std::string path = root_;
+    std::size_t from = 1;
+    while (from <= rel.size()) {
+      std::size_t slash = rel.find('/', from);
+      if (slash == std::string::npos) slash = rel.size();
+      path += "/" + rel.substr(from, slash - from);
+      if (::mkdir(path.c_str(), 0755) == 0) created_.push_back(path);
+      from = slash + 1;
+    }
+    return path + "/cgroup.procs";
+  }
+
+ private:
+  std::string root_;
+  std::vector<std::string> created_;
+};
+
+// A temporary directory, removed with everything in it.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& tag) : path_("/tmp/bt-test-" + std::to_string(::getpid()) + "-" + tag) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace bindtrace::testing
