@@ -121,14 +121,7 @@ class AttributionTest : public ::testing::Test {
   std::unique_ptr<Child> hold(std::uint16_t port, const std::string& rel = "",
                               const std::string& program = testprog("bt_hold"),
                               const std::vector<std::string>& args = {}) {
-    std::vector<std::string> argv{"env", "BT_PORT=" + std::to_string(port), "BT_MAX_SECONDS=90", program};
-    argv.insert(argv.end(), args.begin(), args.end());
-    Child::Options options{.pipe_stdin = true};
-    if (!rel.empty()) options.cgroup_procs = cgroups_->make(rel);
-    auto child = std::make_unique<Child>(std::move(argv), options);
-    auto ready = child->expect_line("ready");
-    EXPECT_TRUE(ready) << "bt_hold did not start: " << child->drain_stderr();
-    return child;
+    return hold_with_bt_hold(*cgroups_, port, rel, program, args);
   }
 
   // The built binary's --json output, one event.

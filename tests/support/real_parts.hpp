@@ -13,11 +13,14 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "process.hpp"
 
@@ -214,5 +217,19 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// tests/testprogs/bt_hold on 0.0.0.0:port (any argv: `program` may be a
+// renamed copy such as docker-proxy), placed in cgroup `rel` ("" = where the
+// test runs), holding until its stdin closes.
+inline std::unique_ptr<Child> hold_with_bt_hold(CgroupDirs& cgroups, std::uint16_t port, const std::string& rel,
+                                                const std::string& program, const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"env", "BT_PORT=" + std::to_string(port), "BT_MAX_SECONDS=90", program};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Child::Options options{.pipe_stdin = true};
+  if (!rel.empty()) options.cgroup_procs = cgroups.make(rel);
+  auto child = std::make_unique<Child>(std::move(argv), options);
+  EXPECT_TRUE(child->expect_line("ready")) << "bt_hold did not start: " << child->drain_stderr();
+  return child;
+}
 
 }  // namespace bindtrace::testing
