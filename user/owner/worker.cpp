@@ -62,8 +62,7 @@ void OwnerWorker::attribute_process(Event& event) {
 // skipped under load; the restart history needs every failure anyway.
 void OwnerWorker::diagnose_event(Event& event) {
   DiagnosisContext context;
-  const auto start = read_proc_file("/proc/sys/net/ipv4/ip_unprivileged_port_start", 64);
-  if (start) context.unprivileged_port_start = static_cast<std::uint32_t>(std::strtoul(start->c_str(), nullptr, 10));
+  context.unprivileged_port_start = unprivileged_port_start_;
   if (event.err != 0) {
     Endpoint endpoint = event.endpoint;
     const std::string where = std::string(proto_name(event.proto)) + " " + to_string(endpoint) + " netns " +
@@ -112,6 +111,9 @@ void OwnerWorker::resolve(Event& event, bool skip) {
 }
 
 void OwnerWorker::run() {
+  // Read once, not per event: the host's value (a namespace may differ; rare).
+  if (const auto start = read_proc_file("/proc/sys/net/ipv4/ip_unprivileged_port_start", 64))
+    unprivileged_port_start_ = static_cast<std::uint32_t>(std::strtoul(start->c_str(), nullptr, 10));
   // The resolver lives on this thread: it may setns the thread it runs on.
   OwnerResolver resolver(options_, index_);
   resolver_ = &resolver;

@@ -67,6 +67,7 @@ class OwnerWorker {
   std::map<CacheKey, Cached> cache_;
   OwnerResolver* resolver_ = nullptr;  // owned by the worker thread
   RestartTracker restarts_;              // worker thread only
+  std::uint32_t unprivileged_port_start_ = 1024;  // worker thread only
   std::optional<EventEnricher> enricher_;  // worker thread only; set when enrichment is deferred
 
   mutable std::mutex mutex_;
