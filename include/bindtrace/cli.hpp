@@ -6,13 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "bindtrace/actions/options.hpp"
 #include "bindtrace/owner.hpp"
 #include "bindtrace/port_sources.hpp"
 #include "bindtrace/tracer.hpp"
 
 namespace bindtrace {
 
-enum class Command { trace, info, who, check };
+enum class Command { trace, info, who, check, agent, dump, unpin };
 enum class ColourMode { auto_, always, never };
 
 struct CliRequest {
@@ -27,6 +28,20 @@ struct CliRequest {
   std::vector<PortSpec> ports;
   std::vector<bool> ports_any_proto;  // parallel to ports: no /tcp or /udp was given
   std::string from_file;              // check --from
+  // --exec, --act and the allow-lists (trace and agent).
+  ActionOptions actions;
+  // Where the agent pins its links and the flight recorder (agent, dump, unpin).
+  std::string pin_dir = "/sys/fs/bpf/bindtrace";
+  struct AgentArgs {
+    std::string config_path;                     // --config; empty: built-in defaults
+    std::optional<std::string> log_path;         // --log overrides [log] path
+    std::optional<std::string> metrics_address;  // --metrics overrides [metrics] address
+  } agent;
+  struct DumpArgs {
+    std::string log_path = "/var/log/bindtrace/events.jsonl";  // --log
+    std::string since, until;                    // --since/--until as given; validated by dump
+    bool recorder = true;                        // --no-recorder: the logs only
+  } dump;
   // --help / --version: print this and exit 0.
   std::optional<std::string> early_output;
 };

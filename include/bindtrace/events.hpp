@@ -43,7 +43,22 @@ struct ProcessInfo {
   std::string cwd;                 // /proc/PID/cwd target
 };
 
+// What an action (issue "Actions") did about this event: "action" in JSON.
+struct ActionRecord {
+  std::string kind;    // "stop-owner", "stop-unit"
+  std::string target;  // "pid 991 (python3)", "supervisor backend:backend"
+  std::string result;  // "stopped", "killed", "still-running", "refused: ...", "dry-run: ...", "rate-limited", "failed: ..."
+  std::string signal;  // "SIGTERM", "SIGKILL", "" when none was sent
+  std::uint64_t elapsed_ms = 0;
+  bool port_free_after = false;  // verified by a trial bind after the action
+};
+
 struct Event {
+  // Kernel sequence number (the flight recorder's slot counter); 0 when unknown.
+  std::uint64_t seq = 0;
+  // "live" (ring buffer), "recorder" (drained from the kernel flight recorder
+  // after the fact: owner resolution is best effort and says so).
+  bool from_recorder = false;
   // The raw argument snapshot (NUL-separated) and its full length in the process.
   std::string args_snapshot;
   std::uint32_t args_len = 0;
@@ -61,6 +76,7 @@ struct Event {
   std::optional<Owner> owner;  // who blocks it; absent when not applicable or not resolved
   std::optional<Diagnosis> diagnosis;
   std::vector<std::uint16_t> alternatives;  // nearest free ports, checked against the kernel
+  std::optional<ActionRecord> action;       // what --act did (or would do with --dry-run)
 };
 
 // Why a record could not be decoded; counted by the caller, never silent.

@@ -123,14 +123,14 @@ void add_trace_options(CLI::App& app, CliRequest& req) {
 
 void reject_unknown_subcommand(const std::vector<std::string>& args) {
   // The first positional word must be a subcommand; nothing else takes one.
-  static const std::vector<std::string> known = {"trace", "info", "who", "check"};
+  static const std::vector<std::string> known = {"trace", "info", "who", "check", "agent", "dump", "unpin"};
   for (const std::string& a : args) {
     if (a.empty() || a[0] == '-') continue;
     if (std::find(known.begin(), known.end(), a) != known.end()) return;
     std::string hint;
     for (const std::string& k : known)
       if (!a.empty() && k.rfind(a.substr(0, 2), 0) == 0) hint = " (did you mean '" + k + "'?)";
-    throw UsageError("unknown command '" + a + "'" + hint + "; commands: trace, info, who, check");
+    throw UsageError("unknown command '" + a + "'" + hint + "; commands: trace, info, who, check, agent, dump, unpin");
   }
 }
 
@@ -142,6 +142,7 @@ CliRequest parse_cli(const std::vector<std::string>& args) {
   app.set_version_flag("--version", std::string("bindtrace ") + BINDTRACE_VERSION);
   app.add_flag("-v,--verbose", req.verbose, "Show libbpf's debug output");
   add_trace_options(app, req);
+  add_action_options(app, req.actions);
   app.require_subcommand(0, 1);
   CLI::App* trace = app.add_subcommand("trace", "Print every failed bind/listen/connect (the default)");
   trace->fallthrough();
@@ -156,6 +157,29 @@ CliRequest parse_cli(const std::vector<std::string>& args) {
   check->add_option("--from", req.from_file, "Take ports from a .env (*_PORT=) or docker-compose file")
       ->type_name("FILE");
   check->fallthrough();
+  CLI::App* agent = app.add_subcommand("agent", "Run until stopped: log, metrics, flight recorder, actions");
+  agent->add_option("--config", req.agent.config_path, "TOML configuration (see deploy/bindtrace.toml)")
+      ->type_name("FILE");
+  agent->add_option_function<std::string>("--log", [&req](const std::string& v) { req.agent.log_path = v; },
+                                          "Event log (JSON lines), overrides [log] path")
+      ->type_name("PATH");
+  agent->add_option_function<std::string>("--metrics", [&req](const std::string& v) { req.agent.metrics_address = v; },
+                                          "Prometheus address (127.0.0.1:9464; 'off' disables), overrides [metrics]")
+      ->type_name("ADDR");
+  agent->add_option("--pin-dir", req.pin_dir, "bpffs directory for pinned links and the flight recorder")
+      ->type_name("DIR");
+  agent->fallthrough();
+  CLI::App* dump = app.add_subcommand("dump", "Post-mortem: merge the event logs and the flight recorder");
+  dump->add_option("--log", req.dump.log_path, "The agent's event log (rotated files PATH.1 ... are read too)")
+      ->type_name("PATH");
+  dump->add_option("--since", req.dump.since, "From this time: 10m, 2h, 1d ago, or 2026-11-22T01:00:00Z")
+      ->type_name("WHEN");
+  dump->add_option("--until", req.dump.until, "Up to this time (same forms as --since)")->type_name("WHEN");
+  dump->add_flag("!--no-recorder", req.dump.recorder, "Do not read the kernel flight recorder");
+  dump->add_option("--pin-dir", req.pin_dir, "bpffs directory of the flight recorder")->type_name("DIR");
+  dump->fallthrough();
+  CLI::App* unpin = app.add_subcommand("unpin", "Detach the agent's pinned programs and remove the flight recorder");
+  unpin->add_option("--pin-dir", req.pin_dir, "bpffs directory to clear")->type_name("DIR");
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 consumes from the back
   try {
@@ -178,6 +202,9 @@ CliRequest parse_cli(const std::vector<std::string>& args) {
     throw UsageError(message);
   }
   if (info->parsed()) req.command = Command::info;
+  if (agent->parsed()) req.command = Command::agent;
+  if (dump->parsed()) req.command = Command::dump;
+  if (unpin->parsed()) req.command = Command::unpin;
   if (who->parsed() || check->parsed()) {
     req.command = who->parsed() ? Command::who : Command::check;
     for (const std::string& arg : port_args) {
@@ -205,6 +232,9 @@ int run_cli(int argc, char** argv) {
       case Command::info: return run_info(req);
       case Command::who: return run_who(req);
       case Command::check: return run_check(req);
+      case Command::agent: return run_agent(req);
+      case Command::dump: return run_dump(req);
+      case Command::unpin: return run_unpin(req);
     }
     return 0;
   } catch (const Error& e) {

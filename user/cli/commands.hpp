@@ -2,6 +2,10 @@
 #pragma once
 
 #include "bindtrace/cli.hpp"
+
+namespace CLI {
+class App;
+}
 #include "bindtrace/diagnosis.hpp"
 
 namespace bindtrace {
@@ -10,6 +14,13 @@ int run_trace(const CliRequest& request);
 int run_info(const CliRequest& request);
 int run_who(const CliRequest& request);
 int run_check(const CliRequest& request);
+int run_agent(const CliRequest& request);
+int run_dump(const CliRequest& request);
+int run_unpin(const CliRequest& request);
+
+// --exec, --exec-timeout, --act, --grace, --allow-*, --rate-limit, --dry-run,
+// --yes on `app` (user/cli/action_options.cpp).
+void add_action_options(CLI::App& app, ActionOptions& options);
 
 struct TakenPortVerdict {
   Diagnosis diagnosis;

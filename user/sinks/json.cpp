@@ -23,6 +23,8 @@ nlohmann::ordered_json event_to_json(const Event& event) {
   if (event.endpoint.v4_mapped) j["v4_mapped"] = true;
   j["netns"] = event.netns;
   j["tier"] = tier_name(event.tier);
+  if (event.seq != 0) j["seq"] = event.seq;
+  if (event.from_recorder) j["source"] = "recorder";
 
   json process = json::object();
   process["pid"] = event.process.pid;
@@ -42,6 +44,15 @@ nlohmann::ordered_json event_to_json(const Event& event) {
   if (event.owner) j["owner"] = owner_to_json(*event.owner);
   if (event.diagnosis) j["diagnosis"] = diagnosis_to_json(*event.diagnosis);
   if (!event.alternatives.empty()) j["alternatives"] = event.alternatives;
+  if (event.action) {
+    const ActionRecord& a = *event.action;
+    j["action"] = {{"kind", a.kind},
+                   {"target", to_valid_utf8(a.target)},
+                   {"result", to_valid_utf8(a.result)},
+                   {"signal", a.signal},
+                   {"elapsed_ms", a.elapsed_ms},
+                   {"port_free_after", a.port_free_after}};
+  }
   if (event.socket.known) {
     j["socket"] = {{"reuseaddr", event.socket.reuseaddr},
                    {"reuseport", event.socket.reuseport},
