@@ -31,6 +31,25 @@ struct {
 	__type(value, struct bt_counters);
 } counters SEC(".maps");
 
+/* Slots of the flight recorder (a power of two); 0: no recorder (trace). */
+const volatile __u32 cfg_recorder_slots = 0;
+
+/* The flight recorder: the last cfg_recorder_slots events, kept in the kernel
+ * so that failures are recorded while no agent reads the ring buffer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* resized by the loader (a power of two) */
+	__type(key, __u32);
+	__type(value, struct bt_event);
+} recorder SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bt_recorder_meta);
+} recorder_meta SEC(".maps");
+
 /* Arguments a kprobe stashes for its kretprobe, keyed by pid_tgid. */
 struct bt_kprobe_args {
 	struct socket *sock;
@@ -106,11 +125,27 @@ static __always_inline int bt_emit(int op, long ret, struct socket *sock, const 
 		return 0;
 	}
 
-	struct bt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	/* With the recorder, the event is built in its slot and copied to the
+	 * ring buffer: it is kept even when the ring buffer is full. */
+	struct bt_event *e = NULL;
+	__u64 seq = 0;
+	if (cfg_recorder_slots) {
+		__u32 zero = 0;
+		struct bt_recorder_meta *meta = bpf_map_lookup_elem(&recorder_meta, &zero);
+		if (meta) {
+			seq = __sync_fetch_and_add(&meta->head, 1) + 1;
+			__u32 slot = (__u32)seq & (cfg_recorder_slots - 1);
+			e = bpf_map_lookup_elem(&recorder, &slot);
+		}
+	}
+	bool in_recorder = e != NULL;
+	if (!e)
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		__sync_fetch_and_add(&cnt->dropped, 1);
 		return 0;
 	}
+	e->seq = 0; /* a reader takes the slot only once seq matches (written last) */
 
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	e->ts_ns = bpf_ktime_get_boot_ns();
@@ -169,7 +204,16 @@ static __always_inline int bt_emit(int op, long ret, struct socket *sock, const 
 		e->args_len = rc ? 0 : total;
 	}
 
-	bpf_ringbuf_submit(e, cfg_no_wakeup ? BPF_RB_NO_WAKEUP : 0);
+	if (in_recorder) {
+		barrier();
+		e->seq = seq;
+		if (bpf_ringbuf_output(&events, e, sizeof(*e), cfg_no_wakeup ? BPF_RB_NO_WAKEUP : 0)) {
+			__sync_fetch_and_add(&cnt->dropped, 1);
+			return 0;
+		}
+	} else {
+		bpf_ringbuf_submit(e, cfg_no_wakeup ? BPF_RB_NO_WAKEUP : 0);
+	}
 	__sync_fetch_and_add(&cnt->emitted, 1);
 	return 0;
 }

@@ -16,7 +16,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   // The first 8 bytes are the realtime offset (when there are enough).
   std::int64_t offset = 0;
-  if (size >= 8 + 472) {
+  if (size >= 8 + BT_EVENT_SIZE) {
     std::memcpy(&offset, data, sizeof(offset));
     data += 8;
     size -= 8;

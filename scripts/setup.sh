@@ -10,7 +10,7 @@ packages=(
   libbpf-dev bpftool libelf-dev zlib1g-dev
   libcli11-dev nlohmann-json3-dev libsystemd-dev libcpp-httplib-dev libtomlplusplus-dev
   # packaging (CPack .deb) and the man page check
-  dpkg-dev file man-db
+  dpkg-dev file man-db bash-completion
   # tests
   googletest libgtest-dev libgmock-dev iproute2 python3 supervisor tmux systemd postgresql-15 util-linux
   # benchmarks and their peers

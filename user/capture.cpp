@@ -22,6 +22,7 @@
 #include "bindtrace/libbpf_handles.hpp"
 #include "bindtrace/unique_fd.hpp"
 #include "capture.skel.h"
+#include "capture_state.hpp"
 
 namespace bindtrace {
 
@@ -32,15 +33,6 @@ struct TierVariant {
 };
 
 namespace {
-
-struct SkeletonDeleter {
-  void operator()(capture* skel) const noexcept { capture__destroy(skel); }
-};
-using SkeletonPtr = std::unique_ptr<capture, SkeletonDeleter>;
-using LinkPtr = BpfLinkPtr;
-using RingPtr = RingBufferPtr;
-
-
 
 const std::vector<TierVariant>& tier_variants(Tier tier) {
   static const std::vector<TierVariant> fentry = {
@@ -105,6 +97,8 @@ std::string take_last_warning() {
   return std::exchange(g_last_warning, {});
 }
 
+}  // namespace
+
 void configure_rodata(capture::capture__rodata& ro, const CaptureConfig& config) {
   const FilterSpec& f = config.filter;
   ro.cfg_self_tgid = config.self_tgid;
@@ -123,25 +117,14 @@ void configure_rodata(capture::capture__rodata& ro, const CaptureConfig& config)
   ro.cfg_port_filter = f.has_port_filter() ? 1 : 0;
   for (std::size_t p = 0; p < f.ports.size(); ++p)
     if (f.ports.test(p)) ro.cfg_ports[p / 64] |= 1ULL << (p % 64);
+  ro.cfg_recorder_slots = config.recorder_slots;
 }
 
-int on_record(void* ctx, void* data, std::size_t size) {
+int on_capture_record(void* ctx, void* data, std::size_t size) {
   auto* handler = static_cast<const CaptureSession::RecordHandler*>(ctx);
   (*handler)(std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(data), size));
   return 0;
 }
-
-}  // namespace
-
-struct CaptureSession::State {
-  // Declared in destruction order: ring and links go before the skeleton.
-  SkeletonPtr skel;
-  std::vector<LinkPtr> links;
-  RingPtr ring;
-  RecordHandler handler;
-  bool has_index = false;
-  SeedResult seed;
-};
 
 CaptureSession::CaptureSession(CaptureConfig config) : config_(std::move(config)) {
   install_libbpf_print();
@@ -219,6 +202,7 @@ TierTrial CaptureSession::attempt(Tier tier, const TierVariant& variant, const T
     if (bpf_program* p = bpf_object__find_program_by_name(skel->obj, name)) bpf_program__set_autoload(p, true);
   configure_rodata(*skel->rodata, config_);
   bpf_map__set_max_entries(skel->maps.events, config_.ringbuf_bytes);
+  bpf_map__set_max_entries(skel->maps.recorder, config_.recorder_slots ? config_.recorder_slots : 1);
   if (tier != Tier::kprobe) bpf_map__set_max_entries(skel->maps.kprobe_args, 1);
   if (index.programs.empty()) bpf_map__set_max_entries(skel->maps.listeners, 1);
 
@@ -242,15 +226,28 @@ TierTrial CaptureSession::attempt(Tier tier, const TierVariant& variant, const T
       return trial;
     }
     state->links.emplace_back(link);
+    state->link_names.emplace_back(name);
+  }
+  state->take_map_fds();
+  if (config_.recorder_slots) {
+    const bt_recorder_meta meta{0, config_.recorder_slots, BT_ABI_VERSION};
+    const __u32 zero = 0;
+    if (bpf_map_update_elem(state->recorder_meta_fd, &zero, &meta, BPF_ANY) != 0) {
+      trial.stage = "recorder";
+      trial.err = errno;
+      trial.message = "cannot initialise the flight recorder";
+      return trial;
+    }
   }
 
-  state->ring.reset(ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, &state->handler, nullptr));
+  state->ring.reset(ring_buffer__new(state->events_fd, on_capture_record, &state->handler, nullptr));
   if (!state->ring) {
     trial.stage = "ring buffer";
     trial.err = errno;
     trial.message = take_last_warning();
     return trial;
   }
+  state->tier = tier;
   state->has_index = !index.programs.empty();
   if (state->has_index) state->seed = seed(*skel);
   trial.ok = true;
@@ -359,9 +356,7 @@ KernelCounters CaptureSession::counters() const {
   if (cpus <= 0) return total;
   std::vector<bt_counters> per_cpu(static_cast<std::size_t>(cpus));
   __u32 key = 0;
-  if (bpf_map__lookup_elem(state_->skel->maps.counters, &key, sizeof(key), per_cpu.data(),
-                           per_cpu.size() * sizeof(bt_counters), 0) != 0)
-    return total;
+  if (bpf_map_lookup_elem(state_->counters_fd, &key, per_cpu.data()) != 0) return total;
   for (const bt_counters& c : per_cpu) {
     total.seen += c.seen;
     total.filtered += c.filtered;
@@ -385,8 +380,7 @@ const CaptureSession::SeedResult& CaptureSession::seed_result() const noexcept {
 std::optional<bt_listener> CaptureSession::lookup_listener(const bt_listener_key& key) const {
   if (!has_listener_index()) return std::nullopt;
   bt_listener value{};
-  if (bpf_map__lookup_elem(state_->skel->maps.listeners, &key, sizeof(key), &value, sizeof(value), 0) != 0)
-    return std::nullopt;
+  if (bpf_map_lookup_elem(state_->listeners_fd, &key, &value) != 0) return std::nullopt;
   return value;
 }
 

@@ -47,6 +47,7 @@ DecodeResult decode_event(std::span<const std::uint8_t> record, std::int64_t rea
 
   Event e;
   e.boot_ns = raw.ts_ns;
+  e.seq = raw.seq;
   // The record is untrusted in shape: an absurd timestamp saturates instead of overflowing.
   if (raw.ts_ns > static_cast<std::uint64_t>(INT64_MAX) ||
       __builtin_add_overflow(static_cast<std::int64_t>(raw.ts_ns), realtime_offset_ns, &e.realtime_ns))

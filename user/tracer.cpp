@@ -8,6 +8,7 @@
 #include "bindtrace/clock.hpp"
 #include "bindtrace/errors.hpp"
 #include "bindtrace/kernel_env.hpp"
+#include "bindtrace/recorder.hpp"
 
 namespace bindtrace {
 
@@ -26,6 +27,15 @@ Tier Tracer::attach() {
         "external one with --btf FILE");
 
   session_ = std::make_unique<CaptureSession>(options_.capture);
+  if (!options_.pin_dir.empty()) {
+    ensure_bpffs();
+    if (auto adopted = session_->adopt(options_.pin_dir, adopt_failure_)) {
+      trials_ = {*adopted};
+      realtime_offset_ns_ = BootClock().to_realtime_ns(0);
+      return adopted->tier;
+    }
+    remove_pins(options_.pin_dir);  // incompatible or partial: start over
+  }
   TierChoice choice = choose_tier(*session_, options_.attach);
   trials_ = std::move(choice.trials);
   if (!choice.chosen) {
@@ -36,6 +46,7 @@ Tier Tracer::attach() {
       throw UnsupportedError("--attach " + std::string(tier_name(*options_.attach)) + ": " + reasons);
     throw UnsupportedError("no hook tier attaches on this kernel: " + reasons);
   }
+  if (!options_.pin_dir.empty()) session_->pin(options_.pin_dir);
   realtime_offset_ns_ = BootClock().to_realtime_ns(0);
   return *choice.chosen;
 }
@@ -52,6 +63,10 @@ void Tracer::run(const EventHandler& on_event, const TickHandler& on_tick) {
     DecodeResult decoded = decode_event(record, realtime_offset_ns_);
     if (!decoded.event) {
       ++stats_.decode_errors;
+      return;
+    }
+    if (decoded.event->process.pid == options_.capture.self_tgid) {  // adopted programs exclude the old agent
+      ++stats_.self_events;
       return;
     }
     if (!options_.defer_enrichment) stats_.lookup_failures += enricher_.complete(*decoded.event);

@@ -10,7 +10,7 @@
 #include <linux/types.h>
 #endif
 
-#define BT_ABI_VERSION 2
+#define BT_ABI_VERSION 3
 
 #define BT_COMM_LEN 16
 /* Large enough for sockaddr_un (110 bytes) and sockaddr_in6 (28 bytes). */
@@ -70,9 +70,19 @@ struct bt_event {
 	__u32 args_len;    /* mm->arg_end - arg_start; 0 for kernel threads */
 	__u32 pad1;
 	__u8 args[BT_ARGS_MAX]; /* NUL-separated, first BT_ARGS_MAX bytes */
+	__u64 seq;         /* flight-recorder sequence number (1, 2, ...); 0 without the recorder */
 };
 
-#define BT_EVENT_SIZE 472
+#define BT_EVENT_SIZE 480
+
+/* The flight recorder (bpf/capture.bpf.c): the last `slots` events, event
+ * number `seq` in slot seq % slots. Pinned with the agent's links, so it
+ * keeps recording while no agent reads the ring buffer. */
+struct bt_recorder_meta {
+	__u64 head;        /* sequence number of the newest event (0: none yet) */
+	__u32 slots;       /* capacity, a power of two; set by the loader */
+	__u32 abi_version; /* BT_ABI_VERSION of the programs that write it */
+};
 
 /* Per-CPU counters, summed by user space. Nothing is dropped silently. */
 struct bt_counters {
@@ -117,6 +127,8 @@ _Static_assert(sizeof(struct bt_event) == BT_EVENT_SIZE, "bt_event size");
 _Static_assert(__builtin_offsetof(struct bt_event, comm) == 64, "bt_event.comm offset");
 _Static_assert(__builtin_offsetof(struct bt_event, addr) == 80, "bt_event.addr offset");
 _Static_assert(__builtin_offsetof(struct bt_event, args) == 216, "bt_event.args offset");
+_Static_assert(__builtin_offsetof(struct bt_event, seq) == 472, "bt_event.seq offset");
+_Static_assert(sizeof(struct bt_recorder_meta) == 16, "bt_recorder_meta size");
 _Static_assert(sizeof(struct bt_counters) == 32, "bt_counters size");
 _Static_assert(sizeof(struct bt_listener_key) == 8, "bt_listener_key size");
 _Static_assert(sizeof(struct bt_listener) == 88, "bt_listener size");

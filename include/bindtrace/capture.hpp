@@ -24,6 +24,7 @@ struct CaptureConfig {
   std::uint32_t ringbuf_bytes = 8u << 20;      // power of two, >= page size
   bool batched = false;                        // no wake-up per event; poll drains
   std::string btf_path;                        // external BTF (--btf), empty: kernel's
+  std::uint32_t recorder_slots = 0;            // flight recorder slots (power of two); 0: none
 };
 
 struct KernelCounters {
@@ -63,6 +64,16 @@ class CaptureSession final : public TierProber {
     std::string error;  // empty on success
   };
   [[nodiscard]] const SeedResult& seed_result() const noexcept;
+
+  // Pins the links and maps under `dir` (bpffs), so the programs and the
+  // flight recorder outlive this process (the agent). Throws RuntimeError.
+  void pin(const std::string& dir);
+  // Takes over programs an earlier agent pinned under `dir` instead of
+  // attaching twice, when they were loaded with the same filters, sizes and
+  // ABI. Returns the trial (ok) or a reason in `why_not` when nothing
+  // compatible is pinned there.
+  [[nodiscard]] std::optional<TierTrial> adopt(const std::string& dir, std::string& why_not);
+  [[nodiscard]] bool adopted() const noexcept;
 
  private:
   TierTrial attempt(Tier tier, const TierVariant& variant, const TierVariant& index, std::string& failed_program);

@@ -29,6 +29,9 @@ struct TraceOptions {
   // Leave cgroup paths and long command lines to the consumer (the owner
   // worker completes them off the capture thread).
   bool defer_enrichment = false;
+  // The agent: adopt programs pinned here by an earlier agent when they match,
+  // else attach and pin them here (replacing incompatible pins). Empty: no pins.
+  std::string pin_dir;
 };
 
 struct TraceStats {
@@ -36,6 +39,7 @@ struct TraceStats {
   std::uint64_t decode_errors = 0;   // malformed records
   std::uint64_t lookup_failures = 0; // /proc reads that failed (process gone)
   std::uint64_t delivered = 0;       // events handed to the caller
+  std::uint64_t self_events = 0;     // our own calls, seen by adopted programs (not delivered)
 };
 
 class Tracer {
@@ -47,6 +51,8 @@ class Tracer {
   // UnsupportedError (exit 3) naming what is missing when none attaches.
   Tier attach();
   [[nodiscard]] const std::vector<TierTrial>& trials() const noexcept { return trials_; }
+  // With a pin_dir: why the pins were not adopted ("" when they were).
+  [[nodiscard]] const std::string& adopt_failure() const noexcept { return adopt_failure_; }
 
   using EventHandler = std::function<void(const Event&)>;
   using TickHandler = std::function<void(const TraceStats&)>;
@@ -65,6 +71,7 @@ class Tracer {
   std::vector<TierTrial> trials_;
   EventEnricher enricher_;
   std::int64_t realtime_offset_ns_ = 0;
+  std::string adopt_failure_;
   std::atomic<bool> stop_{false};
   TraceStats stats_;
 };

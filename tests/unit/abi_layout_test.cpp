@@ -8,7 +8,9 @@
 
 TEST(AbiLayout, EventHasTheAgreedSizeAndOffsets) {
   static_assert(sizeof(bt_event) == BT_EVENT_SIZE);
-  EXPECT_EQ(sizeof(bt_event), 472u);
+  EXPECT_EQ(sizeof(bt_event), 480u);
+  EXPECT_EQ(offsetof(bt_event, seq), 472u);
+  EXPECT_EQ(sizeof(bt_recorder_meta), 16u);
   EXPECT_EQ(offsetof(bt_event, ts_ns), 0u);
   EXPECT_EQ(offsetof(bt_event, cgroup_id), 8u);
   EXPECT_EQ(offsetof(bt_event, sock_cookie), 16u);

@@ -1,0 +1,311 @@
+// The agent's life: attach or adopt, drain the flight recorder, run the
+// pipeline, reload on SIGHUP, flush on stop (see include/bindtrace/agent/agent.hpp).
+#include "bindtrace/agent/agent.hpp"
+
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#include <cstdio>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "bindtrace/clock.hpp"
+#include "bindtrace/errors.hpp"
+#include "bindtrace/escape.hpp"
+#include "bindtrace/owner/worker.hpp"
+#include "bindtrace/recorder.hpp"
+#include "bindtrace/sinks.hpp"
+#include "bindtrace/sinks/event_log.hpp"
+#include "bindtrace/sinks/journald.hpp"
+#include "bindtrace/sinks/metrics.hpp"
+#include "bindtrace/sinks/metrics_server.hpp"
+#include "bindtrace/tracer.hpp"
+
+namespace bindtrace {
+namespace {
+
+std::int64_t realtime_now_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// Whether two configurations load the same kernel programs (else: re-attach).
+bool same_capture(const AgentConfig& a, const AgentConfig& b) {
+  const FilterSpec& f = a.filter;
+  const FilterSpec& g = b.filter;
+  return f.ports == g.ports && f.errnos == g.errnos && f.pid == g.pid && f.comm == g.comm &&
+         f.cgroup_id == g.cgroup_id && f.netns == g.netns && f.all_binds == g.all_binds &&
+         a.ringbuf_bytes == b.ringbuf_bytes && a.batched == b.batched && a.attach == b.attach &&
+         a.recorder.enabled == b.recorder.enabled && a.recorder.slots == b.recorder.slots &&
+         a.recorder.pin_dir == b.recorder.pin_dir;
+}
+
+EventLogOptions log_options(const AgentConfig::Log& log) {
+  EventLogOptions o;
+  o.path = log.path;
+  o.max_bytes = log.max_bytes;
+  o.keep = log.keep;
+  o.fsync_each = log.fsync;
+  return o;
+}
+
+void say(const std::string& line) {
+  std::fprintf(stderr, "bindtrace agent: %s\n", line.c_str());
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+struct Agent::Impl {
+  AgentConfig config;
+  std::function<AgentConfig()> reload_config;
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> reload_requested{false};
+  std::atomic<Tracer*> tracer{nullptr};
+
+  std::mutex sink_mutex;  // one writer at a time: records stay in order
+  std::unique_ptr<EventLog> log;
+  bool log_to_stdout = false;
+  std::unique_ptr<JournaldSink> journald;
+  Metrics metrics;
+  std::unique_ptr<MetricsServer> server;
+  std::string server_address;
+
+  mutable std::mutex stats_mutex;
+  AgentStats stats;
+  std::uint64_t drained_up_to = 0;
+
+  Impl(AgentConfig c, std::function<AgentConfig()> r)
+      : config(std::move(c)), reload_config(std::move(r)), metrics(config.metrics.max_series) {}
+
+  TraceOptions trace_options() const {
+    TraceOptions t;
+    t.capture.filter = config.filter;
+    t.capture.ringbuf_bytes = config.ringbuf_bytes;
+    t.capture.batched = config.batched;
+    t.attach = config.attach;
+    t.defer_enrichment = config.resolve_owner;
+    if (config.recorder.enabled) {
+      t.capture.recorder_slots = config.recorder.slots;
+      t.pin_dir = config.recorder.pin_dir;
+    }
+    return t;
+  }
+
+  // Log, journald and metrics as the configuration says; on reload only what changed.
+  void apply_sinks(const AgentConfig& next, bool first) {
+    std::lock_guard lock(sink_mutex);
+    const bool stdout_log = next.log.enabled && next.log.path == "-";
+    if (!next.log.enabled || stdout_log) {
+      log.reset();
+    } else if (!log) {
+      log = std::make_unique<EventLog>(log_options(next.log));
+    } else if (first || next.log.path != config.log.path || next.log.max_bytes != config.log.max_bytes ||
+               next.log.keep != config.log.keep || next.log.fsync != config.log.fsync) {
+      log->reopen(log_options(next.log));
+    }
+    log_to_stdout = stdout_log;
+    if (next.journald.enabled && !journald) {
+      if (JournaldSink::available()) journald = std::make_unique<JournaldSink>();
+      else say("journald: not available (no " + std::string(JournaldSink::kSocketPath) + ")");
+    } else if (!next.journald.enabled) {
+      journald.reset();
+    }
+    const std::string address = next.metrics.enabled ? next.metrics.address : "";
+    if (address != server_address || first) {
+      if (server) server->stop();
+      server.reset();
+      if (!address.empty()) {
+        auto s = std::make_unique<MetricsServer>(address, [this] { return metrics.render(); });
+        s->start();
+        say("metrics on http://" + address + "/metrics");
+        server = std::move(s);
+      }
+      server_address = address;
+    }
+  }
+
+  // A record of the agent's own (start, reload) in the log, so the log tells its story.
+  void log_record(nlohmann::ordered_json record) {
+    record["time"] = format_rfc3339_ns(realtime_now_ns());
+    const std::string line = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    std::lock_guard lock(sink_mutex);
+    if (log) log->append(line);
+    else if (log_to_stdout) std::fwrite(line.data(), 1, line.size(), stdout), std::fflush(stdout);
+  }
+
+  void emit(const Event& event) {
+    metrics.count_event(event);
+    if (event.action) metrics.count_action(event.action->kind, event.action->result);
+    {
+      std::lock_guard lock(sink_mutex);
+      const std::string line = event_to_json_line(event);
+      if (log) log->append(line);
+      else if (log_to_stdout) std::fwrite(line.data(), 1, line.size(), stdout), std::fflush(stdout);
+      if (journald) journald->write(event);
+    }
+    std::lock_guard lock(stats_mutex);
+    ++stats.events;
+  }
+
+  void update_gauges(const Tracer& t, const OwnerWorker* worker, Tier tier) {
+    MetricsGauges g;
+    const TraceStats ts = t.stats();
+    g.kernel = ts.kernel;
+    g.decode_errors = ts.decode_errors;
+    if (worker) {
+      const OwnerWorkerStats ws = worker->stats();
+      g.owner_lookup_failures = ws.failures + ws.lookup_failures;
+      g.owner_skipped = ws.skipped;
+    }
+    {
+      std::lock_guard lock(sink_mutex);
+      if (log) {
+        const EventLogStats ls = log->stats();
+        g.log_records = ls.records;
+        g.log_write_errors = ls.write_errors;
+        g.log_rotations = ls.rotations;
+      }
+      if (journald) g.journald_errors = journald->errors();
+    }
+    {
+      std::lock_guard lock(stats_mutex);
+      g.recorder_drained = stats.recorder_drained;
+      g.recorder_overwritten = stats.recorder_overwritten;
+    }
+    g.tier = tier_name(tier);
+    metrics.set_gauges(g);
+  }
+
+  // SIGHUP: re-read; on error keep running as before. Returns true when the
+  // kernel side must be re-attached.
+  bool reload() {
+    sd_notify(0, "RELOADING=1\nSTATUS=reloading the configuration");
+    bool reattach = false;
+    try {
+      AgentConfig next = reload_config();
+      apply_sinks(next, false);
+      reattach = !same_capture(config, next);
+      config = std::move(next);
+      std::lock_guard lock(stats_mutex);
+      ++stats.reloads;
+      say(std::string("configuration reloaded") + (reattach ? "; re-attaching with the new filters" : ""));
+    } catch (const std::exception& e) {
+      std::lock_guard lock(stats_mutex);
+      ++stats.reload_failures;
+      say(std::string("reload failed, keeping the running configuration: ") + e.what());
+    }
+    log_record({{"record", "agent"}, {"action", "reload"}, {"config", to_valid_utf8(config.source)}});
+    sd_notify(0, "READY=1\nSTATUS=tracing");
+    return reattach;
+  }
+
+  // Events the flight recorder kept while no agent read the ring buffer.
+  void drain_recorder(OwnerWorker* worker) {
+    RecorderReadStats rs;
+    const std::uint64_t after = last_logged_seq(config.log.enabled ? config.log.path : "");
+    std::vector<Event> missed = read_flight_recorder(config.recorder.pin_dir, after, rs);
+    for (Event& e : missed) {
+      drained_up_to = std::max(drained_up_to, e.seq);
+      if (worker) worker->submit(std::move(e));
+      else emit(e);
+    }
+    if (worker) worker->drain();
+    {
+      std::lock_guard lock(stats_mutex);
+      stats.recorder_drained += rs.read;
+      stats.recorder_overwritten += rs.overwritten;
+    }
+    if (!rs.error.empty()) say("flight recorder: " + rs.error);
+    say("flight recorder: " + std::to_string(rs.read) + " events recorded while no agent ran" +
+        (rs.overwritten ? ", " + std::to_string(rs.overwritten) + " older ones overwritten (raise [recorder] slots)"
+                        : std::string()));
+    drained_up_to = std::max(drained_up_to, rs.head);
+  }
+
+  void run() {
+    apply_sinks(config, true);
+    bool first = true;
+    while (!stopping.load()) {
+      Tracer t(trace_options());
+      const Tier tier = t.attach();
+      const bool adopted = t.session()->adopted();
+      tracer.store(&t);
+      say(std::string(adopted ? "adopted the pinned programs (tier " : "attached (tier ") +
+          std::string(tier_name(tier)) + ")" +
+          (config.recorder.enabled ? ", flight recorder in " + config.recorder.pin_dir : ""));
+      if (!adopted && config.recorder.enabled && !t.adopt_failure().empty() &&
+          !t.adopt_failure().starts_with("nothing pinned"))
+        say("not adopting earlier pins: " + t.adopt_failure());
+      log_record({{"record", "agent"},
+                  {"action", first ? "start" : "reattach"},
+                  {"tier", tier_name(tier)},
+                  {"recorder", !config.recorder.enabled ? "off" : adopted ? "adopted" : "new"},
+                  {"config", to_valid_utf8(config.source)}});
+
+      std::unique_ptr<OwnerWorker> worker;
+      if (config.resolve_owner) {
+        ResolverOptions ro;
+        ro.force = config.owner_path;
+        worker = std::make_unique<OwnerWorker>(ro, t.session(), [this](const Event& e) { emit(e); }, 4096,
+                                               std::chrono::milliseconds(250), /*complete_events=*/true);
+      }
+      if (adopted && config.recorder.enabled) drain_recorder(worker.get());
+      if (first) sd_notify(0, "READY=1\nSTATUS=tracing");
+      first = false;
+
+      bool reattach = false;
+      t.run(
+          [&](const Event& e) {
+            if (e.seq != 0 && e.seq <= drained_up_to) {  // already drained from the recorder
+              std::lock_guard lock(stats_mutex);
+              ++stats.duplicates;
+              return;
+            }
+            if (worker) worker->submit(e);
+            else emit(e);
+          },
+          [&](const TraceStats&) {
+            update_gauges(t, worker.get(), tier);
+            if (reload_requested.exchange(false) && reload()) {
+              reattach = true;
+              t.stop();
+            }
+            if (stopping.load()) t.stop();
+          });
+      tracer.store(nullptr);
+      if (worker) worker->drain();
+      update_gauges(t, worker.get(), tier);
+      if (!reattach) break;
+      std::lock_guard lock(stats_mutex);
+      ++stats.reattaches;
+      drained_up_to = 0;
+    }
+    sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+    std::lock_guard lock(sink_mutex);
+    if (log) log->flush();
+    if (server) server->stop();
+  }
+};
+
+Agent::Agent(AgentConfig config, std::function<AgentConfig()> reload)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(reload))) {}
+
+Agent::~Agent() = default;
+
+void Agent::run() { impl_->run(); }
+
+void Agent::stop() noexcept {
+  impl_->stopping.store(true);
+  if (Tracer* t = impl_->tracer.load()) t->stop();
+}
+
+void Agent::request_reload() noexcept { impl_->reload_requested.store(true); }
+
+AgentStats Agent::stats() const {
+  std::lock_guard lock(impl_->stats_mutex);
+  return impl_->stats;
+}
+
+}  // namespace bindtrace
