@@ -31,6 +31,42 @@ struct {
 	__type(value, struct bt_counters);
 } counters SEC(".maps");
 
+/* Past this much unread data in the ring buffer, aggregate instead of
+ * sending (0: never; the loader sets half the ring). */
+const volatile __u64 cfg_congested_bytes = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct bt_aggregate_key);
+	__type(value, struct bt_aggregate);
+} aggregates SEC(".maps");
+
+/* Counts one event under its key; false when the map is full. */
+static __always_inline bool bt_aggregate(__u32 netns, __u32 tgid, __u16 port, int err, int op, __u16 family)
+{
+	struct bt_aggregate_key key = {
+		.netns = netns, .pid = tgid, .port = port, .err = (__u16)err, .op = (__u8)op, .family = (__u8)family,
+	};
+	__u64 now = bpf_ktime_get_boot_ns();
+	struct bt_aggregate *agg = bpf_map_lookup_elem(&aggregates, &key);
+	if (agg) {
+		__sync_fetch_and_add(&agg->count, 1);
+		agg->last_ns = now;
+		return true;
+	}
+	struct bt_aggregate fresh = { .count = 1, .first_ns = now, .last_ns = now };
+	bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
+	if (bpf_map_update_elem(&aggregates, &key, &fresh, BPF_NOEXIST) == 0)
+		return true;
+	/* Another CPU created it meanwhile. */
+	agg = bpf_map_lookup_elem(&aggregates, &key);
+	if (!agg)
+		return false;
+	__sync_fetch_and_add(&agg->count, 1);
+	return true;
+}
+
 /* Slots of the flight recorder (a power of two); 0: no recorder (trace). */
 const volatile __u32 cfg_recorder_slots = 0;
 
@@ -125,6 +161,18 @@ static __always_inline int bt_emit(int op, long ret, struct socket *sock, const 
 		return 0;
 	}
 
+	/* A storm: the reader is behind. Count instead of sending (cheap: no
+	 * event to build), unless the recorder wants the whole event. */
+	bool congested = cfg_congested_bytes &&
+			 bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > cfg_congested_bytes;
+	if (congested && !cfg_recorder_slots) {
+		if (bt_aggregate(si.netns, tgid, bpf_ntohs(port_be), err, op, family))
+			__sync_fetch_and_add(&cnt->aggregated, 1);
+		else
+			__sync_fetch_and_add(&cnt->dropped, 1);
+		return 0;
+	}
+
 	/* With the recorder, the event is built in its slot and copied to the
 	 * ring buffer: it is kept even when the ring buffer is full. */
 	struct bt_event *e = NULL;
@@ -142,7 +190,10 @@ static __always_inline int bt_emit(int op, long ret, struct socket *sock, const 
 	if (!e)
 		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		__sync_fetch_and_add(&cnt->dropped, 1);
+		if (bt_aggregate(si.netns, tgid, bpf_ntohs(port_be), err, op, family))
+			__sync_fetch_and_add(&cnt->aggregated, 1);
+		else
+			__sync_fetch_and_add(&cnt->dropped, 1);
 		return 0;
 	}
 	e->seq = 0; /* a reader takes the slot only once seq matches (written last) */
@@ -207,8 +258,13 @@ static __always_inline int bt_emit(int op, long ret, struct socket *sock, const 
 	if (in_recorder) {
 		barrier();
 		e->seq = seq;
-		if (bpf_ringbuf_output(&events, e, sizeof(*e), cfg_no_wakeup ? BPF_RB_NO_WAKEUP : 0)) {
-			__sync_fetch_and_add(&cnt->dropped, 1);
+		if (congested ||
+		    bpf_ringbuf_output(&events, e, sizeof(*e), cfg_no_wakeup ? BPF_RB_NO_WAKEUP : 0)) {
+			/* Kept in the recorder; counted for the reader. */
+			if (bt_aggregate(si.netns, tgid, bpf_ntohs(port_be), err, op, family))
+				__sync_fetch_and_add(&cnt->aggregated, 1);
+			else
+				__sync_fetch_and_add(&cnt->dropped, 1);
 			return 0;
 		}
 	} else {

@@ -118,6 +118,7 @@ void configure_rodata(capture::capture__rodata& ro, const CaptureConfig& config)
   for (std::size_t p = 0; p < f.ports.size(); ++p)
     if (f.ports.test(p)) ro.cfg_ports[p / 64] |= 1ULL << (p % 64);
   ro.cfg_recorder_slots = config.recorder_slots;
+  ro.cfg_congested_bytes = config.aggregate_under_load ? config.ringbuf_bytes / 2 : 0;
 }
 
 int on_capture_record(void* ctx, void* data, std::size_t size) {
@@ -362,6 +363,7 @@ KernelCounters CaptureSession::counters() const {
     total.filtered += c.filtered;
     total.emitted += c.emitted;
     total.dropped += c.dropped;
+    total.aggregated += c.aggregated;
   }
   return total;
 }
@@ -375,6 +377,21 @@ bool CaptureSession::has_listener_index() const noexcept { return attached() && 
 const CaptureSession::SeedResult& CaptureSession::seed_result() const noexcept {
   static const SeedResult none;
   return attached() ? state_->seed : none;
+}
+
+std::vector<std::pair<bt_aggregate_key, bt_aggregate>> CaptureSession::drain_aggregates() {
+  std::vector<std::pair<bt_aggregate_key, bt_aggregate>> out;
+  if (!attached() || state_->aggregates_fd < 0) return out;
+  // Take each key out with its count in one step: increments that race with
+  // the take land in a fresh entry, drained next time.
+  bt_aggregate_key key{};
+  while (bpf_map_get_next_key(state_->aggregates_fd, nullptr, &key) == 0) {
+    bt_aggregate value{};
+    if (bpf_map_lookup_and_delete_elem(state_->aggregates_fd, &key, &value) != 0) break;
+    out.emplace_back(key, value);
+    if (out.size() >= 1u << 16) break;  // the map holds at most 4096; never spin
+  }
+  return out;
 }
 
 std::optional<bt_listener> CaptureSession::lookup_listener(const bt_listener_key& key) const {

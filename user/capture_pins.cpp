@@ -46,7 +46,8 @@ void CaptureSession::pin(const std::string& dir) {
   const std::pair<bpf_map*, const char*> maps[] = {
       {skel->maps.events, pin_names::events},       {skel->maps.counters, pin_names::counters},
       {skel->maps.listeners, pin_names::listeners}, {skel->maps.recorder, pin_names::recorder},
-      {skel->maps.rodata, pin_names::rodata},       {skel->maps.recorder_meta, pin_names::recorder_meta}};
+      {skel->maps.rodata, pin_names::rodata},       {skel->maps.aggregates, pin_names::aggregates},
+      {skel->maps.recorder_meta, pin_names::recorder_meta}};
   // Maps first, the meta map last of them: adopt() wants it as the sign that
   // the maps are complete; the links follow.
   for (const auto& [map, name] : maps) {
@@ -89,8 +90,8 @@ std::optional<TierTrial> CaptureSession::adopt(const std::string& dir, std::stri
   }
   UniqueFd events = open_pin(pin_names::events), counters = open_pin(pin_names::counters),
            listeners = open_pin(pin_names::listeners), recorder = open_pin(pin_names::recorder),
-           rodata = open_pin(pin_names::rodata);
-  if (!events || !counters || !listeners || !recorder || !rodata) {
+           rodata = open_pin(pin_names::rodata), aggregates = open_pin(pin_names::aggregates);
+  if (!events || !counters || !listeners || !recorder || !rodata || !aggregates) {
     why_not = "the pins in " + dir + " are incomplete";
     return std::nullopt;
   }
@@ -149,7 +150,8 @@ std::optional<TierTrial> CaptureSession::adopt(const std::string& dir, std::stri
   state->listeners_fd = listeners.get();
   state->recorder_fd = recorder.get();
   state->recorder_meta_fd = meta_fd.get();
-  for (UniqueFd* fd : {&events, &counters, &listeners, &recorder, &meta_fd, &rodata})
+  state->aggregates_fd = aggregates.get();
+  for (UniqueFd* fd : {&events, &counters, &listeners, &recorder, &meta_fd, &rodata, &aggregates})
     state->pinned_fds.push_back(std::move(*fd));
   state->ring.reset(ring_buffer__new(state->events_fd, on_capture_record, &state->handler, nullptr));
   if (!state->ring) {

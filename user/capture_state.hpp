@@ -41,6 +41,7 @@ struct CaptureSession::State {
   int listeners_fd = -1;
   int recorder_fd = -1;
   int recorder_meta_fd = -1;
+  int aggregates_fd = -1;
 
   void take_map_fds() {
     events_fd = bpf_map__fd(skel->maps.events);
@@ -48,6 +49,7 @@ struct CaptureSession::State {
     listeners_fd = bpf_map__fd(skel->maps.listeners);
     recorder_fd = bpf_map__fd(skel->maps.recorder);
     recorder_meta_fd = bpf_map__fd(skel->maps.recorder_meta);
+    aggregates_fd = bpf_map__fd(skel->maps.aggregates);
   }
 };
 

@@ -99,9 +99,11 @@ std::string_view op_name(Op op) noexcept {
   return "unknown";
 }
 
-std::string_view event_name(const Event& event) noexcept {
-  if (event.err == 0) return op_name(event.op);
-  switch (event.op) {
+namespace {
+
+std::string_view failed_name(Op op, int err) noexcept {
+  if (err == 0) return op_name(op);
+  switch (op) {
     case Op::bind:
       return "bind_failed";
     case Op::listen:
@@ -110,6 +112,38 @@ std::string_view event_name(const Event& event) noexcept {
       return "connect_failed";
   }
   return "unknown";
+}
+
+}  // namespace
+
+std::string_view event_name(const Event& event) noexcept { return failed_name(event.op, event.err); }
+
+std::string_view aggregate_event_name(const EventAggregate& aggregate) noexcept {
+  return failed_name(aggregate.op, aggregate.err);
+}
+
+EventAggregate decode_aggregate(const bt_aggregate_key& key, const bt_aggregate& value,
+                                std::int64_t realtime_offset_ns) noexcept {
+  EventAggregate a;
+  a.op = key.op >= BT_OP_BIND && key.op <= BT_OP_CONNECT ? static_cast<Op>(key.op - BT_OP_BIND) : Op::bind;
+  a.err = key.err;
+  a.family = key.family == AF_INET ? Family::ipv4 : key.family == AF_INET6 ? Family::ipv6
+           : key.family == AF_UNIX ? Family::unix_ : key.family == AF_UNSPEC ? Family::unspec : Family::other;
+  a.port = key.port;
+  a.netns = key.netns;
+  a.pid = key.pid;
+  a.comm.assign(value.comm, strnlen(value.comm, sizeof(value.comm)));
+  a.count = value.count;
+  auto to_realtime = [realtime_offset_ns](std::uint64_t boot_ns) {
+    std::int64_t out = 0;
+    if (boot_ns > static_cast<std::uint64_t>(INT64_MAX) ||
+        __builtin_add_overflow(static_cast<std::int64_t>(boot_ns), realtime_offset_ns, &out))
+      return INT64_MAX;
+    return out;
+  };
+  a.first_realtime_ns = to_realtime(value.first_ns);
+  a.last_realtime_ns = to_realtime(value.last_ns);
+  return a;
 }
 
 std::string_view tier_name(Tier tier) noexcept {

@@ -21,10 +21,8 @@ Tracer::~Tracer() = default;
 Tier Tracer::attach() {
   const KernelFacts facts = probe_kernel_facts();
   if (!facts.can_trace()) throw UnsupportedError(missing_privilege_message(facts));
-  if (!facts.btf && options_.capture.btf_path.empty())
-    throw UnsupportedError(
-        "this kernel has no BTF (/sys/kernel/btf/vmlinux; CONFIG_DEBUG_INFO_BTF=y): pass an "
-        "external one with --btf FILE");
+  if (auto no_btf = missing_btf_message(facts, options_.capture.btf_path)) throw UnsupportedError(*no_btf);
+  raise_memlock_rlimit();  // before 5.11 maps and programs count against RLIMIT_MEMLOCK
 
   session_ = std::make_unique<CaptureSession>(options_.capture);
   if (!options_.pin_dir.empty()) {
@@ -42,6 +40,8 @@ Tier Tracer::attach() {
     std::string reasons;
     for (const TierTrial& t : trials_) reasons += (reasons.empty() ? "" : "; ") + describe_trial(t);
     session_.reset();
+    if (const std::string lockdown = lockdown_explanation(facts.lockdown); !lockdown.empty())
+      reasons = lockdown + "; " + reasons;
     if (options_.attach)
       throw UnsupportedError("--attach " + std::string(tier_name(*options_.attach)) + ": " + reasons);
     throw UnsupportedError("no hook tier attaches on this kernel: " + reasons);
@@ -77,8 +77,9 @@ void Tracer::run(const EventHandler& on_event, const TickHandler& on_tick) {
   auto next_tick = Clock::now() + std::chrono::seconds(1);
   while (!stop_.load() && !limit_reached()) {
     auto now = Clock::now();
-    if (on_tick && now >= next_tick) {
-      on_tick(stats());
+    if (now >= next_tick) {
+      drain_aggregates();
+      if (on_tick) on_tick(stats());
       next_tick = now + std::chrono::seconds(1);
     }
     if (now >= deadline) break;
@@ -88,6 +89,17 @@ void Tracer::run(const EventHandler& on_event, const TickHandler& on_tick) {
       timeout = static_cast<int>(std::min<long long>(timeout, std::max<long long>(left, 1)));
     }
     session_->poll(timeout, handler);
+  }
+  drain_aggregates();
+}
+
+void Tracer::drain_aggregates() {
+  if (!on_aggregate_ || !session_) return;
+  for (const auto& [key, value] : session_->drain_aggregates()) {
+    EventAggregate a = decode_aggregate(key, value, realtime_offset_ns_);
+    if (a.pid == options_.capture.self_tgid) continue;
+    stats_.aggregated_delivered += a.count;
+    on_aggregate_(a);
   }
 }
 

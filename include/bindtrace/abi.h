@@ -89,7 +89,29 @@ struct bt_counters {
 	__u64 seen;     /* failures (and successes with --all) observed */
 	__u64 filtered; /* rejected by a filter */
 	__u64 emitted;  /* written to the ring buffer */
-	__u64 dropped;  /* ring buffer full */
+	__u64 dropped;  /* lost: ring buffer full and the aggregate map full too */
+	__u64 aggregated; /* counted in the aggregate map instead (ring buffer congested) */
+};
+
+/* Under a failure storm (the ring buffer more than cfg_congested_bytes
+ * full), events are counted per key in the aggregate map instead of being
+ * sent one by one: user space drains it and reports the counts, so a storm
+ * beyond what it can print loses detail, never the count. */
+struct bt_aggregate_key {
+	__u32 netns;
+	__u32 pid;     /* tgid */
+	__u16 port;    /* requested port, host order; 0 for unix and listen without address */
+	__u16 err;     /* positive errno */
+	__u8 op;       /* enum bt_op */
+	__u8 family;   /* requested family */
+	__u8 pad[2];
+};
+
+struct bt_aggregate {
+	__u64 count;
+	__u64 first_ns; /* CLOCK_BOOTTIME */
+	__u64 last_ns;
+	char comm[BT_COMM_LEN];
 };
 
 /* The listener index (bpf/state.bpf.c): the last socket to listen (TCP) or
@@ -129,7 +151,9 @@ _Static_assert(__builtin_offsetof(struct bt_event, addr) == 80, "bt_event.addr o
 _Static_assert(__builtin_offsetof(struct bt_event, args) == 216, "bt_event.args offset");
 _Static_assert(__builtin_offsetof(struct bt_event, seq) == 472, "bt_event.seq offset");
 _Static_assert(sizeof(struct bt_recorder_meta) == 16, "bt_recorder_meta size");
-_Static_assert(sizeof(struct bt_counters) == 32, "bt_counters size");
+_Static_assert(sizeof(struct bt_counters) == 40, "bt_counters size");
+_Static_assert(sizeof(struct bt_aggregate_key) == 16, "bt_aggregate_key size");
+_Static_assert(sizeof(struct bt_aggregate) == 40, "bt_aggregate size");
 _Static_assert(sizeof(struct bt_listener_key) == 8, "bt_listener_key size");
 _Static_assert(sizeof(struct bt_listener) == 88, "bt_listener size");
 #endif

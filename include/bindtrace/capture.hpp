@@ -9,6 +9,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "bindtrace/abi.h"
 #include "bindtrace/filter_spec.hpp"
@@ -25,13 +27,17 @@ struct CaptureConfig {
   bool batched = false;                        // no wake-up per event; poll drains
   std::string btf_path;                        // external BTF (--btf), empty: kernel's
   std::uint32_t recorder_slots = 0;            // flight recorder slots (power of two); 0: none
+  // In a storm (ring buffer over half full), count events per endpoint and
+  // process in the kernel instead of sending each (never a silent drop).
+  bool aggregate_under_load = true;
 };
 
 struct KernelCounters {
   std::uint64_t seen = 0;
   std::uint64_t filtered = 0;
   std::uint64_t emitted = 0;
-  std::uint64_t dropped = 0;
+  std::uint64_t dropped = 0;     // lost: ring buffer and aggregate map both full
+  std::uint64_t aggregated = 0;  // counted per endpoint instead of sent (storm)
 };
 
 struct TierVariant;
@@ -51,6 +57,8 @@ class CaptureSession final : public TierProber {
   // Waits up to timeout_ms for records and hands each to `handler`, in order.
   // Returns the number of records consumed; throws RuntimeError on failure.
   int poll(int timeout_ms, const RecordHandler& handler);
+  // Takes the storm counts out of the kernel's aggregate map.
+  [[nodiscard]] std::vector<std::pair<bt_aggregate_key, bt_aggregate>> drain_aggregates();
   // Sums the per-CPU counters.
   [[nodiscard]] KernelCounters counters() const;
 

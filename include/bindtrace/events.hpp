@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bindtrace/abi.h"
 #include "bindtrace/attribute.hpp"
 #include "bindtrace/endpoint.hpp"
 #include "bindtrace/kinds.hpp"
@@ -79,6 +80,21 @@ struct Event {
   std::optional<ActionRecord> action;       // what --act did (or would do with --dry-run)
 };
 
+// Events the kernel counted instead of sending one by one, during a storm
+// (struct bt_aggregate): same endpoint, error and process.
+struct EventAggregate {
+  Op op = Op::bind;
+  int err = 0;
+  Family family = Family::other;
+  std::uint16_t port = 0;  // 0 for unix sockets and listen
+  std::uint32_t netns = 0;
+  std::uint32_t pid = 0;
+  std::string comm;        // raw bytes; escape before printing
+  std::uint64_t count = 0;
+  std::int64_t first_realtime_ns = 0;
+  std::int64_t last_realtime_ns = 0;
+};
+
 // Why a record could not be decoded; counted by the caller, never silent.
 enum class DecodeError : std::uint8_t { short_record, bad_op, bad_tier };
 
@@ -90,6 +106,12 @@ struct DecodeResult {
 // Decodes one record. realtime_offset_ns = CLOCK_REALTIME - CLOCK_BOOTTIME.
 [[nodiscard]] DecodeResult decode_event(std::span<const std::uint8_t> record,
                                         std::int64_t realtime_offset_ns) noexcept;
+
+// A kernel aggregate entry as an EventAggregate.
+[[nodiscard]] EventAggregate decode_aggregate(const bt_aggregate_key& key, const bt_aggregate& value,
+                                              std::int64_t realtime_offset_ns) noexcept;
+// "bind_failed", ... for an aggregate (same names as event_name).
+[[nodiscard]] std::string_view aggregate_event_name(const EventAggregate& aggregate) noexcept;
 
 // "bind_failed", "listen_failed", "connect_failed"; "bind" for a successful bind.
 [[nodiscard]] std::string_view event_name(const Event& event) noexcept;

@@ -23,6 +23,7 @@ inline constexpr const char* events = "events";            // the ring buffer
 inline constexpr const char* counters = "counters";        // per-CPU struct bt_counters
 inline constexpr const char* listeners = "listeners";      // the listener index
 inline constexpr const char* rodata = "rodata";            // the filters the programs were loaded with
+inline constexpr const char* aggregates = "aggregates";    // storm counts (struct bt_aggregate_key -> bt_aggregate)
 inline constexpr const char* link_prefix = "link_";        // link_<program name>
 }  // namespace pin_names
 

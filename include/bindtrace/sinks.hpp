@@ -29,6 +29,11 @@ namespace bindtrace {
 // One readable block, untrusted text escaped; colour codes only when colour.
 [[nodiscard]] std::string event_to_text(const Event& event, bool colour);
 
+// A storm count (record "aggregate" in docs/events.md), as JSON and as one text line.
+[[nodiscard]] nlohmann::ordered_json aggregate_to_json(const EventAggregate& aggregate);
+[[nodiscard]] std::string aggregate_to_json_line(const EventAggregate& aggregate);
+[[nodiscard]] std::string aggregate_to_text(const EventAggregate& aggregate);
+
 class Sink {
  public:
   virtual ~Sink() = default;

@@ -40,6 +40,7 @@ struct TraceStats {
   std::uint64_t lookup_failures = 0; // /proc reads that failed (process gone)
   std::uint64_t delivered = 0;       // events handed to the caller
   std::uint64_t self_events = 0;     // our own calls, seen by adopted programs (not delivered)
+  std::uint64_t aggregated_delivered = 0;  // events reported as storm counts (kernel.aggregated)
 };
 
 class Tracer {
@@ -60,6 +61,11 @@ class Tracer {
   // a second (drop reports). Thread-safe stop().
   void run(const EventHandler& on_event, const TickHandler& on_tick = {});
   void stop() noexcept { stop_.store(true); }
+  // Storm counts the kernel kept instead of events (drained about once a
+  // second and when run() ends). Without a handler they stay counted in
+  // TraceStats::kernel.aggregated only.
+  using AggregateHandler = std::function<void(const EventAggregate&)>;
+  void set_aggregate_handler(AggregateHandler handler) { on_aggregate_ = std::move(handler); }
   [[nodiscard]] TraceStats stats() const;
   // The attached capture (its listener index serves owner lookups); null before attach().
   [[nodiscard]] const CaptureSession* session() const noexcept { return session_.get(); }
@@ -72,6 +78,8 @@ class Tracer {
   EventEnricher enricher_;
   std::int64_t realtime_offset_ns_ = 0;
   std::string adopt_failure_;
+  AggregateHandler on_aggregate_;
+  void drain_aggregates();
   std::atomic<bool> stop_{false};
   TraceStats stats_;
 };

@@ -130,6 +130,28 @@ TEST_F(AgentTest, LogsFailuresWithTheOwnerAndCountsThemInMetrics) {
   EXPECT_TRUE(fs::exists(fs::path(pin_dir_) / "recorder")) << "the pins outlive the agent";
 }
 
+TEST_F(AgentTest, AFailureStormIsCountedWholeNotDropped) {
+  Child agent(agent_args({"--ringbuf-size", "64K"}));  // a small ring: the storm must overflow it
+  wait_attached(agent);
+  const auto port = free_port();
+  constexpr std::uint64_t kFailures = 50000;
+  fail_binds(port, static_cast<int>(kFailures));
+  std::uint64_t events = 0, aggregated = 0;
+  for (int i = 0; i < 100 && events + aggregated < kFailures; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    events = aggregated = 0;
+    for (const auto& r : read_log(log_)) {
+      if (r.value("port", 0) != port) continue;
+      if (!r.contains("record")) ++events;
+      else if (r["record"] == "aggregate") aggregated += r["count"].get<std::uint64_t>();
+    }
+  }
+  EXPECT_EQ(events + aggregated, kFailures) << events << " events + " << aggregated << " aggregated";
+  EXPECT_GT(aggregated, 0u) << "a 64 KiB ring cannot hold the storm: the kernel must have aggregated";
+  agent.signal(SIGTERM);
+  EXPECT_EQ(agent.wait(), 0);
+}
+
 TEST_F(AgentTest, FailuresWhileTheAgentIsDownAreInDumpAndDrainedByTheNextAgent) {
   {
     Child agent(agent_args());

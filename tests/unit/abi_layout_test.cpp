@@ -28,6 +28,11 @@ TEST(AbiLayout, EventHasTheAgreedSizeAndOffsets) {
 
 TEST(AbiLayout, EventIsEightByteAlignedForTheRingBuffer) { EXPECT_EQ(sizeof(bt_event) % 8, 0u); }
 
-TEST(AbiLayout, CountersAreFourU64) { EXPECT_EQ(sizeof(bt_counters), 4 * sizeof(__u64)); }
+TEST(AbiLayout, CountersAreFiveU64) { EXPECT_EQ(sizeof(bt_counters), 5 * sizeof(__u64)); }
+
+TEST(AbiLayout, AggregateRecordsHaveNoHoles) {
+  EXPECT_EQ(sizeof(bt_aggregate_key), 16u);
+  EXPECT_EQ(sizeof(bt_aggregate), 24u + BT_COMM_LEN);
+}
 
 TEST(AbiLayout, AddressBufferHoldsAFullSockaddrUn) { EXPECT_GE(BT_ADDR_MAX, 110); }

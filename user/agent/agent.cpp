@@ -101,9 +101,8 @@ struct Agent::Impl {
       log.reset();
     } else if (!log) {
       log = std::make_unique<EventLog>(log_options(next.log));
-    } else if (first || next.log.path != config.log.path || next.log.max_bytes != config.log.max_bytes ||
-               next.log.keep != config.log.keep || next.log.fsync != config.log.fsync) {
-      log->reopen(log_options(next.log));
+    } else {
+      log->reopen(log_options(next.log));  // also after logrotate moved the file (SIGHUP)
     }
     log_to_stdout = stdout_log;
     if (next.journald.enabled && !journald) {
@@ -147,6 +146,14 @@ struct Agent::Impl {
     }
     std::lock_guard lock(stats_mutex);
     ++stats.events;
+  }
+
+  void emit_aggregate(const EventAggregate& aggregate) {
+    metrics.count_aggregate(aggregate);
+    const std::string line = aggregate_to_json_line(aggregate);
+    std::lock_guard lock(sink_mutex);
+    if (log) log->append(line);
+    else if (log_to_stdout) std::fwrite(line.data(), 1, line.size(), stdout), std::fflush(stdout);
   }
 
   void update_gauges(const Tracer& t, const OwnerWorker* worker, Tier tier) {
@@ -229,6 +236,7 @@ struct Agent::Impl {
     bool first = true;
     while (!stopping.load()) {
       Tracer t(trace_options());
+      t.set_aggregate_handler([this](const EventAggregate& a) { emit_aggregate(a); });
       const Tier tier = t.attach();
       const bool adopted = t.session()->adopted();
       tracer.store(&t);

@@ -58,6 +58,7 @@ AgentConfig effective_config(const CliRequest& request) {
 int run_agent(const CliRequest& request) {
   set_libbpf_verbose(request.verbose);
   std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGXFSZ, SIG_IGN);  // a file-size limit: write() returns EFBIG, counted by the log
   Agent agent(effective_config(request), [&request] { return effective_config(request); });
   g_agent.store(&agent);
   struct sigaction stop{}, reload{};

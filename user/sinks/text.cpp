@@ -25,6 +25,16 @@ std::string endpoint_text(const Event& event) {
   return text;
 }
 
+// "stop-owner pid 991 (python3): stopped by SIGTERM in 120 ms; port free".
+std::string action_text(const ActionRecord& a) {
+  std::string text = a.kind + " " + a.target + ": " + a.result;
+  if (a.result != "stopped" && a.result != "killed" && a.result != "still-running") return text;
+  if (!a.signal.empty()) text += (a.result == "still-running" ? " after " : " by ") + a.signal;
+  text += " in " + std::to_string(a.elapsed_ms) + " ms";
+  text += a.port_free_after ? "; port free" : "; port still taken";
+  return text;
+}
+
 }  // namespace
 
 std::string event_to_text(const Event& event, bool colour) {
@@ -76,6 +86,7 @@ std::string event_to_text(const Event& event, bool colour) {
       out += (i ? ", " : "") + std::to_string(event.alternatives[i]);
     out += " (nearest free ports, checked by a trial bind)\n";
   }
+  if (event.action) out += "  action   " + escape_for_terminal(action_text(*event.action)) + "\n";
 
   std::string socket = "  socket   ";
   if (event.socket.known) {

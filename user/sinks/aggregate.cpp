@@ -1,0 +1,45 @@
+// Storm counts (EventAggregate) as a JSON line and as a text line: what the
+// kernel counted per endpoint and process while the reader was behind.
+#include "bindtrace/clock.hpp"
+#include "bindtrace/errno_names.hpp"
+#include "bindtrace/escape.hpp"
+#include "bindtrace/sinks.hpp"
+
+namespace bindtrace {
+
+nlohmann::ordered_json aggregate_to_json(const EventAggregate& a) {
+  nlohmann::ordered_json j;
+  j["time"] = format_rfc3339_ns(a.last_realtime_ns);
+  j["record"] = "aggregate";
+  j["event"] = aggregate_event_name(a);
+  j["errno"] = a.err;
+  j["error"] = a.err == 0 ? std::string_view() : errno_name(a.err);
+  j["family"] = family_name(a.family);
+  if (a.family == Family::ipv4 || a.family == Family::ipv6) j["port"] = a.port;
+  j["netns"] = a.netns;
+  j["process"] = {{"pid", a.pid}, {"comm", to_valid_utf8(a.comm)}};
+  j["count"] = a.count;
+  j["first"] = format_rfc3339_ns(a.first_realtime_ns);
+  j["last"] = format_rfc3339_ns(a.last_realtime_ns);
+  return j;
+}
+
+std::string aggregate_to_json_line(const EventAggregate& a) {
+  std::string line = aggregate_to_json(a).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  line.push_back('\n');
+  return line;
+}
+
+std::string aggregate_to_text(const EventAggregate& a) {
+  const std::string_view error = errno_name(a.err);
+  std::string line = "+" + std::to_string(a.count) + " more " + std::string(aggregate_event_name(a)) + " " +
+                     (a.err == 0 ? std::string("-") : error.empty() ? "errno " + std::to_string(a.err) : std::string(error));
+  line += " " + std::string(family_name(a.family));
+  if (a.family == Family::ipv4 || a.family == Family::ipv6) line += " port " + std::to_string(a.port);
+  line += " by " + escape_for_terminal(a.comm) + " (pid " + std::to_string(a.pid) + ")";
+  line += ", counted in the kernel while the reader was behind (" + format_rfc3339_ns(a.first_realtime_ns) + " .. " +
+          format_rfc3339_ns(a.last_realtime_ns) + ")\n";
+  return line;
+}
+
+}  // namespace bindtrace

@@ -1,0 +1,145 @@
+// The Prometheus scrape endpoint over cpp-httplib: parse HOST:PORT, bind,
+// serve on a thread. The listening socket is close-on-exec so hooks the agent
+// runs do not inherit (and hold) the metrics port.
+#include "bindtrace/sinks/metrics_server.hpp"
+
+#include <fcntl.h>
+#include <httplib.h>
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstring>
+#include <optional>
+
+#include "bindtrace/errors.hpp"
+#include "bindtrace/escape.hpp"
+
+namespace bindtrace {
+namespace {
+
+constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+// Scrapes are short; a keep-alive connection would pin a worker thread.
+constexpr std::size_t kWorkerThreads = 2;
+constexpr time_t kIoTimeoutSeconds = 5;
+
+// getaddrinfo's own words, since httplib reports a failed lookup as a bare false.
+std::optional<std::string> resolve_error(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* result = nullptr;
+  const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &result);
+  if (rc != 0) return std::string(::gai_strerror(rc));
+  ::freeaddrinfo(result);
+  return std::nullopt;
+}
+
+bool host_char(char c, bool bracketed) {
+  const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '-' || c == '_';
+  return word || (bracketed && (c == ':' || c == '%'));
+}
+
+std::optional<std::uint16_t> parse_port(std::string_view text) {
+  unsigned value = 0;
+  if (text.empty() || text.size() > 5) return std::nullopt;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value > 65535) return std::nullopt;
+  return static_cast<std::uint16_t>(value);
+}
+
+void listening_socket_options(socket_t fd) {
+  const int yes = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+}  // namespace
+
+ListenAddress parse_listen_address(std::string_view text) {
+  const auto invalid = [text] {
+    return UsageError("--metrics: '" + escape_for_terminal(text) + "' is not HOST:PORT");
+  };
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos) throw invalid();
+  std::string_view host = text.substr(0, colon);
+  const std::optional<std::uint16_t> port = parse_port(text.substr(colon + 1));
+  if (!port) throw invalid();
+
+  const bool bracketed = host.starts_with('[');
+  if (bracketed) {
+    if (host.size() < 3 || !host.ends_with(']')) throw invalid();
+    host = host.substr(1, host.size() - 2);
+    if (host.find(':') == std::string_view::npos) throw invalid();  // "[localhost]"
+  }
+  for (const char c : host)
+    if (!host_char(c, bracketed)) throw invalid();  // includes an unbracketed IPv6 address
+  return ListenAddress{host.empty() ? std::string("0.0.0.0") : std::string(host), *port};
+}
+
+MetricsServer::MetricsServer(const std::string& address, std::function<std::string()> render)
+    : address_text_(address), address_(parse_listen_address(address)), render_(std::move(render)) {}
+
+MetricsServer::~MetricsServer() {
+  stop();
+}
+
+void MetricsServer::start() {
+  const auto cannot_listen = [this](const std::string& reason) {
+    return RuntimeError("--metrics: cannot listen on " + escape_for_terminal(address_text_) + ": " + reason);
+  };
+  if (auto error = resolve_error(address_.host)) throw cannot_listen(*error);
+
+  server_ = std::make_unique<httplib::Server>();
+  server_->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+  server_->set_socket_options(listening_socket_options);
+  server_->set_keep_alive_max_count(1);
+  server_->set_read_timeout(kIoTimeoutSeconds);
+  server_->set_write_timeout(kIoTimeoutSeconds);
+  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(render_(), kMetricsContentType);
+  });
+  server_->Get("/", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("<html><body>bindtrace: metrics at <a href=\"/metrics\">/metrics</a></body></html>\n",
+                    "text/html; charset=utf-8");
+  });
+
+  // The last failing call inside httplib is bind() or listen(); errno is theirs.
+  errno = 0;
+  if (address_.port == 0) {
+    const int bound = server_->bind_to_any_port(address_.host);
+    port_ = bound > 0 ? static_cast<std::uint16_t>(bound) : 0;
+  } else {
+    port_ = server_->bind_to_port(address_.host, address_.port) ? address_.port : 0;
+  }
+  if (port_ == 0) {
+    const int err = errno;
+    server_.reset();
+    throw cannot_listen(err != 0 ? std::strerror(err) : "bind failed");
+  }
+
+  serving_done_ = false;
+  thread_ = std::thread([this] {
+    server_->listen_after_bind();
+    serving_done_ = true;
+  });
+  // stop() only takes effect once the accept loop runs, so wait for it.
+  while (!server_->is_running() && !serving_done_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (!server_->is_running()) {
+    thread_.join();
+    server_.reset();
+    throw cannot_listen("the accept loop ended at once");
+  }
+}
+
+void MetricsServer::stop() {
+  if (!thread_.joinable()) return;
+  server_->stop();
+  thread_.join();
+}
+
+}  // namespace bindtrace
