@@ -101,4 +101,14 @@ std::vector<std::uint16_t> nearest_free_ports(const Event& event, std::size_t co
   return free;
 }
 
+bool endpoint_is_free(const Event& event) {
+  if (!event.endpoint.has_port() || event.proto == Proto::other) return false;
+  try {
+    NetnsScope in_netns(event.netns, event.process.pid);
+    return can_bind(event, event.endpoint.port);
+  } catch (const std::exception&) {
+    return false;  // the namespace is gone: nothing can be proven free there
+  }
+}
+
 }  // namespace bindtrace

@@ -19,6 +19,7 @@
 #include "bindtrace/abi.h"
 #include "bindtrace/errors.hpp"
 #include "bindtrace/kernel_env.hpp"
+#include "bindtrace/tier_probe.hpp"
 #include "bindtrace/libbpf_handles.hpp"
 #include "bindtrace/unique_fd.hpp"
 #include "capture.skel.h"
@@ -272,6 +273,16 @@ TierTrial CaptureSession::try_tier(Tier tier) {
     trial.err = ENOENT;
     trial.message = "the kernel has no kprobe support (no kprobe PMU, no kprobe_events; CONFIG_KPROBES=n)";
     return trial;
+  }
+  if (tier == Tier::fentry) {
+    if (auto refused = fentry_refused(config_.btf_path)) {
+      TierTrial trial;
+      trial.tier = tier;
+      trial.stage = "probe";
+      trial.err = EPERM;
+      trial.message = "a minimal fexit program on inet_bind: " + *refused;
+      return trial;
+    }
   }
   if (tier == Tier::tracepoint) {
     try {

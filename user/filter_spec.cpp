@@ -167,7 +167,9 @@ std::uint64_t parse_duration_ms(std::string_view option, std::string_view text) 
       std::find_if(std::begin(kUnits), std::end(kUnits), [&](const Unit& u) { return u.suffix == unit; });
   if (found == std::end(kUnits)) reject(option, text, kWhy);
   if (*value == 0) reject(option, text, "must be longer than zero");
-  if (*value > std::numeric_limits<std::uint64_t>::max() / found->ms) reject(option, text, "is too long");
+  // Ten years: far beyond any use, and a deadline steady_clock can still hold.
+  constexpr std::uint64_t kMaxMs = 10ULL * 365 * 24 * 3'600'000;
+  if (*value > kMaxMs / found->ms) reject(option, text, "is too long");
   return *value * found->ms;
 }
 

@@ -30,4 +30,9 @@ struct PortRange {
 // failures on IPv4/IPv6; empty otherwise. Must run on a thread that may setns.
 [[nodiscard]] std::vector<std::uint16_t> nearest_free_ports(const Event& event, std::size_t count = 2);
 
+// True when a fresh socket like the failing one (no SO_REUSEADDR) can bind the
+// event's own address and port now, in its namespace: the check after an
+// action (actions/runner.hpp). Must run on a thread that may setns.
+[[nodiscard]] bool endpoint_is_free(const Event& event);
+
 }  // namespace bindtrace

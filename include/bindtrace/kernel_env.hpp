@@ -2,7 +2,10 @@
 // bpffs, lockdown, capabilities), and the mounts bindtrace makes itself.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace bindtrace {
@@ -38,5 +41,31 @@ std::string ensure_bpffs();
 
 // The sentence for a person when tracing is not permitted.
 [[nodiscard]] std::string missing_privilege_message(const KernelFacts& facts);
+
+// The sentence for a person when there is no BTF to load against: the kernel
+// has none and no --btf FILE was given. nullopt when BTF is available.
+[[nodiscard]] std::optional<std::string> missing_btf_message(const KernelFacts& facts,
+                                                             const std::string& external_btf);
+// --btf FILE: readable and parsed by libbpf as BTF. Throws UsageError naming --btf.
+void check_btf_file(const std::string& path);
+
+// The mode in force from the content of /sys/kernel/security/lockdown:
+// "none [integrity] confidentiality" -> "integrity"; "" when none is marked.
+[[nodiscard]] std::string parse_lockdown(std::string_view content);
+// Why tracing cannot work under this lockdown mode (confidentiality removes
+// bpf_probe_read_kernel and blocks kprobes, perf and tracefs); "" for other modes.
+[[nodiscard]] std::string lockdown_explanation(std::string_view mode);
+
+// Lifts RLIMIT_MEMLOCK before loading: kernels before 5.11 charge BPF maps and
+// programs to it (later ones to the memory cgroup). To infinity when allowed
+// (CAP_SYS_RESOURCE), else the soft limit to the hard one. Returns the soft
+// limit now in force (RLIM_INFINITY for none).
+std::uint64_t raise_memlock_rlimit();
+
+// A pin directory that may be created, filled and emptied (agent, unpin):
+// an absolute path on bpffs, or below /sys/fs/bpf (mounted on demand), and not
+// the root of a bpf filesystem (other tools pin there too). Throws UsageError
+// naming `option`, so `unpin --pin-dir /etc` cannot remove a file.
+void check_pin_dir(std::string_view option, const std::string& path);
 
 }  // namespace bindtrace

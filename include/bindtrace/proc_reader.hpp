@@ -28,6 +28,11 @@ class ProcReader {
   [[nodiscard]] std::optional<std::string> cwd(std::uint32_t pid) const;
   // Field 22 of /proc/PID/stat (clock ticks since boot): guards against pid reuse.
   [[nodiscard]] std::optional<std::uint64_t> start_time(std::uint32_t pid) const;
+  // False when PID is gone, or started after boot_ns (CLOCK_BOOTTIME, as the
+  // kernel stamps events): then it is not the process that made the event at
+  // boot_ns, its pid was reused. boot_ns 0 (unknown) checks existence only.
+  // Call it after reading, so a reuse during the read is caught too.
+  [[nodiscard]] bool is_alive_since(std::uint32_t pid, std::uint64_t boot_ns) const;
 
   [[nodiscard]] const std::string& root() const noexcept { return root_; }
 

@@ -277,6 +277,44 @@ TEST_F(AgentTest, TellsSystemdWhenReadyAndWhenStopping) {
   ::close(sock);
 }
 
+TEST_F(AgentTest, ActsOnAnAllowedOwnerRunsTheHookAndLogsBoth) {
+  const auto port = free_port();
+  const fs::path hook_out = dir_ / "hook.json";
+  const fs::path config = dir_ / "actions.toml";
+  std::ofstream(config) << "[filter]\nports = [\"" << port << "\"]\n"
+                        << "[actions]\nact = \"stop-owner\"\nallow_comm = [\"bt_hold\"]\ngrace = \"2s\"\n"
+                        << "exec = \"cat > " << hook_out.string() << "\"\n";
+  Child agent(agent_args({"--config", config.string()}));
+  wait_attached(agent);
+  ::setenv("BT_PORT", std::to_string(port).c_str(), 1);
+  Child owner({testprog("bt_hold")}, Child::Options{.pipe_stdin = true});
+  ::unsetenv("BT_PORT");
+  ASSERT_TRUE(owner.expect_line("ready"));
+  Child fail({testprog("bt_sock"), "-a", "0.0.0.0", "-P", std::to_string(port), "bind"});
+  EXPECT_EQ(fail.wait(), 1);
+
+  EXPECT_EQ(owner.wait(), 0) << "the allowed owner ends on SIGTERM";
+  const auto events = wait_for_events(port, 1);
+  ASSERT_EQ(events.size(), 1u);
+  ASSERT_TRUE(events[0].contains("action")) << events[0].dump();
+  EXPECT_EQ(events[0]["action"]["kind"], "stop-owner");
+  EXPECT_EQ(events[0]["action"]["result"], "stopped");
+  EXPECT_EQ(events[0]["action"]["port_free_after"], true);
+
+  bool hook_logged = false;
+  for (int i = 0; i < 50 && !hook_logged; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (const auto& r : read_log(log_)) hook_logged |= r.value("record", "") == "hook";
+  }
+  EXPECT_TRUE(hook_logged) << "the hook's result is a record of the log";
+  std::ifstream in(hook_out);
+  std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(body.empty());
+  EXPECT_EQ(nlohmann::json::parse(body)["port"], port) << "the hook got the event JSON on stdin";
+  agent.signal(SIGTERM);
+  EXPECT_EQ(agent.wait(), 0);
+}
+
 TEST_F(AgentTest, UnpinDetachesAndRemovesTheRecorder) {
   Child agent(agent_args());
   wait_attached(agent);

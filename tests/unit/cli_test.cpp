@@ -135,3 +135,45 @@ TEST(CliCheck, NothingToCheckIsAUsageError) { EXPECT_THROW((void)parse_cli({"che
 
 }  // namespace
 }  // namespace bindtrace
+
+namespace bindtrace {
+namespace {
+
+std::string unknown_command_message(const std::string& word) {
+  try {
+    (void)parse_cli({word});
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(CliUnknownCommand, TheNearestByEditDistanceIsSuggested) {
+  EXPECT_EQ(unknown_command_message("whoo"),
+            "unknown command 'whoo' (did you mean 'who'?); commands: trace, info, who, check, agent, dump, unpin");
+  EXPECT_NE(unknown_command_message("ifno").find("(did you mean 'info'?)"), std::string::npos);
+  EXPECT_NE(unknown_command_message("chekc").find("(did you mean 'check'?)"), std::string::npos);
+  EXPECT_NE(unknown_command_message("agnet").find("(did you mean 'agent'?)"), std::string::npos);
+  EXPECT_NE(unknown_command_message("dmp").find("(did you mean 'dump'?)"), std::string::npos);
+  EXPECT_NE(unknown_command_message("unpni").find("(did you mean 'unpin'?)"), std::string::npos);
+  EXPECT_NE(unknown_command_message("tracer").find("(did you mean 'trace'?)"), std::string::npos);
+}
+
+TEST(CliUnknownCommand, AUniquePrefixIsSuggested) {
+  EXPECT_NE(unknown_command_message("t").find("(did you mean 'trace'?)"), std::string::npos);
+}
+
+TEST(CliUnknownCommand, AWordNearNothingGetsNoSuggestion) {
+  const std::string message = unknown_command_message("frobnicate");
+  EXPECT_EQ(message, "unknown command 'frobnicate'; commands: trace, info, who, check, agent, dump, unpin");
+  EXPECT_EQ(unknown_command_message("foo").find("did you mean"), std::string::npos);
+}
+
+TEST(CliUnknownCommand, TheWordIsEscapedForTheTerminal) {
+  const std::string message = unknown_command_message("\x1b[2Jwho");
+  EXPECT_EQ(message.find('\x1b'), std::string::npos) << message;
+  EXPECT_NE(message.find("\\x1b[2Jwho"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace bindtrace

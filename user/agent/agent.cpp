@@ -9,6 +9,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "bindtrace/actions/runner.hpp"
 #include "bindtrace/clock.hpp"
 #include "bindtrace/errors.hpp"
 #include "bindtrace/escape.hpp"
@@ -39,6 +40,13 @@ bool same_capture(const AgentConfig& a, const AgentConfig& b) {
          a.ringbuf_bytes == b.ringbuf_bytes && a.batched == b.batched && a.attach == b.attach &&
          a.recorder.enabled == b.recorder.enabled && a.recorder.slots == b.recorder.slots &&
          a.recorder.pin_dir == b.recorder.pin_dir;
+}
+
+bool same_actions(const ActionOptions& a, const ActionOptions& b) {
+  return a.exec == b.exec && a.hook_timeout == b.hook_timeout && a.hook_concurrency == b.hook_concurrency &&
+         a.act == b.act && a.grace == b.grace && a.allow_comm == b.allow_comm && a.allow_unit == b.allow_unit &&
+         a.allow_uid == b.allow_uid && a.allow_port == b.allow_port && a.rate_limit == b.rate_limit &&
+         a.dry_run == b.dry_run;
 }
 
 EventLogOptions log_options(const AgentConfig::Log& log) {
@@ -156,7 +164,15 @@ struct Agent::Impl {
     else if (log_to_stdout) std::fwrite(line.data(), 1, line.size(), stdout), std::fflush(stdout);
   }
 
-  void update_gauges(const Tracer& t, const OwnerWorker* worker, Tier tier) {
+  void log_hook(const HookResult& result) {
+    const std::string line =
+        hook_result_to_json(result).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    std::lock_guard lock(sink_mutex);
+    if (log) log->append(line);
+    else if (log_to_stdout) std::fwrite(line.data(), 1, line.size(), stdout), std::fflush(stdout);
+  }
+
+  void update_gauges(const Tracer& t, const OwnerWorker* worker, const ActionRunner* actions, Tier tier) {
     MetricsGauges g;
     const TraceStats ts = t.stats();
     g.kernel = ts.kernel;
@@ -165,6 +181,12 @@ struct Agent::Impl {
       const OwnerWorkerStats ws = worker->stats();
       g.owner_lookup_failures = ws.failures + ws.lookup_failures;
       g.owner_skipped = ws.skipped;
+    }
+    if (actions) {
+      const ActionStats as = actions->stats();
+      g.hooks_run = as.hooks.run;
+      g.hooks_skipped = as.hooks.skipped;
+      g.hooks_failed = as.hooks.failed;
     }
     {
       std::lock_guard lock(sink_mutex);
@@ -193,7 +215,9 @@ struct Agent::Impl {
     try {
       AgentConfig next = reload_config();
       apply_sinks(next, false);
-      reattach = !same_capture(config, next);
+      // New filters need new programs; new actions a new pipeline (the
+      // programs are then adopted back from the pins, not attached twice).
+      reattach = !same_capture(config, next) || !same_actions(config.actions, next.actions);
       config = std::move(next);
       std::lock_guard lock(stats_mutex);
       ++stats.reloads;
@@ -209,14 +233,14 @@ struct Agent::Impl {
   }
 
   // Events the flight recorder kept while no agent read the ring buffer.
-  void drain_recorder(OwnerWorker* worker) {
+  void drain_recorder(OwnerWorker* worker, const std::function<void(const Event&)>& after_owner) {
     RecorderReadStats rs;
     const std::uint64_t after = last_logged_seq(config.log.enabled ? config.log.path : "");
     std::vector<Event> missed = read_flight_recorder(config.recorder.pin_dir, after, rs);
     for (Event& e : missed) {
       drained_up_to = std::max(drained_up_to, e.seq);
       if (worker) worker->submit(std::move(e));
-      else emit(e);
+      else after_owner(e);
     }
     if (worker) worker->drain();
     {
@@ -252,14 +276,26 @@ struct Agent::Impl {
                   {"recorder", !config.recorder.enabled ? "off" : adopted ? "adopted" : "new"},
                   {"config", to_valid_utf8(config.source)}});
 
+      // tracer -> owner worker -> actions -> sinks
+      std::unique_ptr<ActionRunner> actions;
+      if (config.actions.any()) {
+        ActionCallbacks callbacks;
+        callbacks.deliver = [this](const Event& e) { emit(e); };
+        callbacks.on_hook = [this](const HookResult& r) { log_hook(r); };
+        actions = std::make_unique<ActionRunner>(config.actions, callbacks, Consent::given);  // the config is the consent
+      }
+      const auto after_owner = [this, &actions](const Event& e) {
+        if (actions) actions->submit(e);
+        else emit(e);
+      };
       std::unique_ptr<OwnerWorker> worker;
       if (config.resolve_owner) {
         ResolverOptions ro;
         ro.force = config.owner_path;
-        worker = std::make_unique<OwnerWorker>(ro, t.session(), [this](const Event& e) { emit(e); }, 4096,
-                                               std::chrono::milliseconds(250), /*complete_events=*/true);
+        worker = std::make_unique<OwnerWorker>(ro, t.session(), after_owner, 4096, std::chrono::milliseconds(250),
+                                               /*complete_events=*/true);
       }
-      if (adopted && config.recorder.enabled) drain_recorder(worker.get());
+      if (adopted && config.recorder.enabled) drain_recorder(worker.get(), after_owner);
       if (first) sd_notify(0, "READY=1\nSTATUS=tracing");
       first = false;
 
@@ -272,10 +308,10 @@ struct Agent::Impl {
               return;
             }
             if (worker) worker->submit(e);
-            else emit(e);
+            else after_owner(e);
           },
           [&](const TraceStats&) {
-            update_gauges(t, worker.get(), tier);
+            update_gauges(t, worker.get(), actions.get(), tier);
             if (reload_requested.exchange(false) && reload()) {
               reattach = true;
               t.stop();
@@ -284,7 +320,8 @@ struct Agent::Impl {
           });
       tracer.store(nullptr);
       if (worker) worker->drain();
-      update_gauges(t, worker.get(), tier);
+      if (actions) actions->drain();
+      update_gauges(t, worker.get(), actions.get(), tier);
       if (!reattach) break;
       std::lock_guard lock(stats_mutex);
       ++stats.reattaches;

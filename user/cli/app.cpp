@@ -1,11 +1,19 @@
 // Command-line parsing (CLI11) into a CliRequest, and the top-level error
 // handling that maps exceptions to DESIGN.md's exit codes.
 #include <CLI/CLI.hpp>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <optional>
+#include <string_view>
 
 #include "bindtrace/errors.hpp"
+#include "bindtrace/escape.hpp"
 #include "bindtrace/filter_spec.hpp"
 #include "bindtrace/kernel_env.hpp"
 #include "cli/commands.hpp"
@@ -13,21 +21,27 @@
 namespace bindtrace {
 namespace {
 
+// "--option: 'text' why", with the text made safe for the terminal.
+[[noreturn]] void reject(std::string_view option, std::string_view text, std::string_view why) {
+  throw UsageError(std::string(option) + ": '" + escape_for_terminal(text) + "' " + std::string(why));
+}
+
 std::uint32_t parse_size_bytes(const std::string& text) {
   // "8M", "256K", "16777216": a power of two of at least one page.
   std::size_t used = 0;
   unsigned long long value = 0;
   try {
+    if (text.empty() || text[0] == '-') throw std::invalid_argument(text);
     value = std::stoull(text, &used, 10);
   } catch (const std::exception&) {
-    throw UsageError("--ringbuf-size: '" + text + "' is not a size (e.g. 8M)");
+    reject("--ringbuf-size", text, "is not a size (e.g. 8M)");
   }
   const std::string unit = text.substr(used);
-  if (unit == "K" || unit == "k") value <<= 10;
-  else if (unit == "M" || unit == "m") value <<= 20;
-  else if (!unit.empty()) throw UsageError("--ringbuf-size: '" + text + "' is not a size (e.g. 8M)");
+  if (unit == "K" || unit == "k") value = value > (1ULL << 40) ? 0 : value << 10;
+  else if (unit == "M" || unit == "m") value = value > (1ULL << 40) ? 0 : value << 20;
+  else if (!unit.empty()) reject("--ringbuf-size", text, "is not a size (e.g. 8M)");
   if (value < 4096 || value > (1ULL << 30) || (value & (value - 1)) != 0)
-    throw UsageError("--ringbuf-size: '" + text + "' must be a power of two from 4K to 1024M");
+    reject("--ringbuf-size", text, "must be a power of two from 4K to 1024M");
   return static_cast<std::uint32_t>(value);
 }
 
@@ -40,7 +54,13 @@ std::uint64_t parse_count(const std::string& option, const std::string& text) {
     used = 0;
   }
   if (used != text.size() || text.empty() || text[0] == '-' || value == 0)
-    throw UsageError(option + ": '" + text + "' is not a positive number");
+    reject(option, text, "is not a positive number");
+  return value;
+}
+
+// A path option given as '' is a slip, never "the default".
+std::string non_empty(std::string_view option, const std::string& value, std::string_view what = "path") {
+  if (value.empty()) throw UsageError(std::string(option) + ": the " + std::string(what) + " is empty");
   return value;
 }
 
@@ -55,7 +75,7 @@ void add_trace_options(CLI::App& app, CliRequest& req) {
            if (v == "auto") req.colour = ColourMode::auto_;
            else if (v == "always") req.colour = ColourMode::always;
            else if (v == "never") req.colour = ColourMode::never;
-           else throw UsageError("--color: '" + v + "' is not auto, always or never");
+           else reject("--color", v, "is not auto, always or never");
          },
          "Colour in text mode: auto|always|never")
       ->type_name("WHEN");
@@ -85,7 +105,7 @@ void add_trace_options(CLI::App& app, CliRequest& req) {
              return;
            }
            auto tier = parse_tier(v);
-           if (!tier) throw UsageError("--attach: '" + v + "' is not auto, fentry, kprobe, tracepoint or raw");
+           if (!tier) reject("--attach", v, "is not auto, fentry, kprobe, tracepoint or raw");
            req.trace.attach = tier;
          },
          "Hook tier: auto|fentry|kprobe|tracepoint|raw (a forced tier disables fallback)")
@@ -113,25 +133,120 @@ void add_trace_options(CLI::App& app, CliRequest& req) {
            else if (v == "iterators") req.owner_path = OwnerSource::iterators;
            else if (v == "sock_diag") req.owner_path = OwnerSource::sock_diag;
            else if (v == "auto") req.owner_path.reset();
-           else throw UsageError("--owner-path: '" + v + "' is not auto, index, iterators or sock_diag");
+           else reject("--owner-path", v, "is not auto, index, iterators or sock_diag");
          },
          "Force one owner lookup path: auto|index|iterators|sock_diag")
       ->type_name("PATH");
-  app.add_option("--btf", req.trace.capture.btf_path, "External BTF file when the kernel has none")
+  app.add_option_function<std::string>(
+         "--btf",
+         [&req](const std::string& v) {
+           check_btf_file(v);
+           req.trace.capture.btf_path = v;
+         },
+         "External BTF file when the kernel has none")
       ->type_name("FILE");
 }
 
-void reject_unknown_subcommand(const std::vector<std::string>& args) {
-  // The first positional word must be a subcommand; nothing else takes one.
-  static const std::vector<std::string> known = {"trace", "info", "who", "check", "agent", "dump", "unpin"};
-  for (const std::string& a : args) {
-    if (a.empty() || a[0] == '-') continue;
-    if (std::find(known.begin(), known.end(), a) != known.end()) return;
-    std::string hint;
-    for (const std::string& k : known)
-      if (!a.empty() && k.rfind(a.substr(0, 2), 0) == 0) hint = " (did you mean '" + k + "'?)";
-    throw UsageError("unknown command '" + a + "'" + hint + "; commands: trace, info, who, check, agent, dump, unpin");
+// Optimal string alignment distance: insertions, deletions, substitutions,
+// and a swap of two neighbours ("trcae") each count one.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
   }
+  return d[a.size()][b.size()];
+}
+
+// The candidate `word` is most likely a typo of: the nearest within a third
+// of its length (at least one edit), else the only one `word` begins.
+std::optional<std::string> nearest(std::string_view word, const std::vector<std::string>& candidates) {
+  std::optional<std::string> best;
+  std::size_t best_distance = 0;
+  for (const std::string& c : candidates) {
+    const std::size_t distance = edit_distance(word, c);
+    if (distance <= std::max<std::size_t>(1, (c.size() + 1) / 3) && (!best || distance < best_distance)) {
+      best = c;
+      best_distance = distance;
+    }
+  }
+  if (best || word.empty()) return best;
+  for (const std::string& c : candidates) {
+    if (!c.starts_with(word)) continue;
+    if (best) return std::nullopt;  // ambiguous
+    best = c;
+  }
+  return best;
+}
+
+std::string did_you_mean(const std::optional<std::string>& hint, std::string_view prefix = "") {
+  return hint ? " (did you mean '" + std::string(prefix) + *hint + "'?)" : "";
+}
+
+const std::vector<std::string> kCommands = {"trace", "info", "who", "check", "agent", "dump", "unpin"};
+
+// The first argument CLI11 could not place, said for a person: an unknown
+// command, an unknown option, an option of another command, or a word the
+// command does not take. Names the argument, with the nearest known one.
+std::string unexpected_argument(CLI::App& app, const std::vector<std::string>& args) {
+  const std::vector<std::string> extras = app.remaining(true);
+  if (extras.empty()) return "unexpected argument; see bindtrace --help";
+  std::string first = extras.front();
+  // CLI11 splits "-v=x" into "-v" and "-=x": name the argument as typed.
+  if (std::find(args.begin(), args.end(), first) == args.end()) {
+    for (const std::string& a : args)
+      if (a.size() > first.size() && a[0] == '-' && a.ends_with(first.substr(1))) {
+        first = a;
+        break;
+      }
+  }
+  std::string command;
+  for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    if (sub->parsed()) command = sub->get_name();
+  const std::string current = command.empty() ? "trace" : command;
+
+  if (first.size() > 1 && first[0] == '-') {
+    const std::string name = first.substr(0, first.find('='));
+    std::vector<std::string> owners;
+    if (app.get_option_no_throw(name)) owners = {"trace", "info", "who", "check", "agent", "dump"};  // fallthrough
+    std::vector<std::string> long_names;
+    for (const CLI::Option* o : app.get_options()) long_names.insert(long_names.end(), o->get_lnames().begin(), o->get_lnames().end());
+    for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+      if (sub->get_option_no_throw(name)) owners.push_back(sub->get_name());
+      for (const CLI::Option* o : sub->get_options()) long_names.insert(long_names.end(), o->get_lnames().begin(), o->get_lnames().end());
+    }
+    if (owners.empty()) {
+      const std::size_t dashes = name.find_first_not_of('-');
+      const std::string bare = dashes == std::string::npos ? "" : name.substr(dashes);
+      return "unknown option '" + escape_for_terminal(first) + "'" +
+             (bare.empty() ? "" : did_you_mean(nearest(bare, long_names), "--"));
+    }
+    if (std::find(owners.begin(), owners.end(), current) != owners.end())
+      return escape_for_terminal(name) + ": takes no value ('" + escape_for_terminal(first) + "')";
+    std::string list;
+    for (std::size_t i = 0; i < owners.size(); ++i)
+      list += (i == 0 ? "" : i + 1 == owners.size() ? " and " : ", ") + owners[i];
+    return escape_for_terminal(name) + ": not an option of " + current + " (only " + list +
+           (owners.size() == 1 ? " takes" : " take") + " it)";
+  }
+  if (command.empty())
+    return "unknown command '" + escape_for_terminal(first) + "'" + did_you_mean(nearest(first, kCommands)) +
+           "; commands: trace, info, who, check, agent, dump, unpin";
+  return "unexpected argument '" + escape_for_terminal(first) + "': " + current + " takes no arguments";
+}
+
+// `bindtrace ... | head -1`: the reader is gone once stdout is a pipe that
+// reports an error for writing.
+bool stdout_reader_gone() {
+  struct stat st {};
+  if (::fstat(STDOUT_FILENO, &st) != 0 || !S_ISFIFO(st.st_mode)) return false;
+  pollfd p{STDOUT_FILENO, POLLOUT, 0};
+  return ::poll(&p, 1, 0) == 1 && (p.revents & POLLERR) != 0;
 }
 
 }  // namespace
@@ -154,32 +269,52 @@ CliRequest parse_cli(const std::vector<std::string>& args) {
   who->fallthrough();
   CLI::App* check = app.add_subcommand("check", "Pre-deployment check: are these ports free?");
   check->add_option("ports", port_args, "PORT|RANGE[/tcp|/udp] ...")->type_name("PORT");
-  check->add_option("--from", req.from_file, "Take ports from a .env (*_PORT=) or docker-compose file")
+  check->add_option_function<std::string>(
+           "--from", [&req](const std::string& v) { req.from_file = non_empty("--from", v); },
+           "Take ports from a .env (*_PORT=) or docker-compose file")
       ->type_name("FILE");
   check->fallthrough();
   CLI::App* agent = app.add_subcommand("agent", "Run until stopped: log, metrics, flight recorder, actions");
-  agent->add_option("--config", req.agent.config_path, "TOML configuration (see deploy/bindtrace.toml)")
+  agent->add_option_function<std::string>(
+           "--config", [&req](const std::string& v) { req.agent.config_path = non_empty("--config", v); },
+           "TOML configuration (see deploy/bindtrace.toml)")
       ->type_name("FILE");
-  agent->add_option_function<std::string>("--log", [&req](const std::string& v) { req.agent.log_path = v; },
+  agent->add_option_function<std::string>("--log", [&req](const std::string& v) { req.agent.log_path = non_empty("--log", v); },
                                           "Event log (JSON lines), overrides [log] path")
       ->type_name("PATH");
   agent->add_option_function<std::string>("--metrics", [&req](const std::string& v) { req.agent.metrics_address = v; },
                                           "Prometheus address (127.0.0.1:9464; 'off' disables), overrides [metrics]")
       ->type_name("ADDR");
-  agent->add_option("--pin-dir", req.pin_dir, "bpffs directory for pinned links and the flight recorder")
+  // agent and unpin create and empty this directory: it must be one of bpffs.
+  auto set_managed_pin_dir = [&req](const std::string& v) {
+    check_pin_dir("--pin-dir", v);
+    req.pin_dir = v;
+  };
+  agent->add_option_function<std::string>("--pin-dir", set_managed_pin_dir,
+                                          "bpffs directory for pinned links and the flight recorder")
       ->type_name("DIR");
   agent->fallthrough();
   CLI::App* dump = app.add_subcommand("dump", "Post-mortem: merge the event logs and the flight recorder");
-  dump->add_option("--log", req.dump.log_path, "The agent's event log (rotated files PATH.1 ... are read too)")
+  dump->add_option_function<std::string>(
+          "--log", [&req](const std::string& v) { req.dump.log_path = non_empty("--log", v); },
+          "The agent's event log (rotated files PATH.1 ... are read too)")
       ->type_name("PATH");
-  dump->add_option("--since", req.dump.since, "From this time: 10m, 2h, 1d ago, or 2026-11-22T01:00:00Z")
+  dump->add_option_function<std::string>(
+          "--since", [&req](const std::string& v) { req.dump.since = non_empty("--since", v, "time"); },
+          "From this time: 10m, 2h, 1d ago, or 2026-11-22T01:00:00Z")
       ->type_name("WHEN");
-  dump->add_option("--until", req.dump.until, "Up to this time (same forms as --since)")->type_name("WHEN");
+  dump->add_option_function<std::string>(
+          "--until", [&req](const std::string& v) { req.dump.until = non_empty("--until", v, "time"); },
+          "Up to this time (same forms as --since)")
+      ->type_name("WHEN");
   dump->add_flag("!--no-recorder", req.dump.recorder, "Do not read the kernel flight recorder");
-  dump->add_option("--pin-dir", req.pin_dir, "bpffs directory of the flight recorder")->type_name("DIR");
+  dump->add_option_function<std::string>(
+          "--pin-dir", [&req](const std::string& v) { req.pin_dir = non_empty("--pin-dir", v); },
+          "bpffs directory of the flight recorder")
+      ->type_name("DIR");
   dump->fallthrough();
   CLI::App* unpin = app.add_subcommand("unpin", "Detach the agent's pinned programs and remove the flight recorder");
-  unpin->add_option("--pin-dir", req.pin_dir, "bpffs directory to clear")->type_name("DIR");
+  unpin->add_option_function<std::string>("--pin-dir", set_managed_pin_dir, "bpffs directory to clear")->type_name("DIR");
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 consumes from the back
   try {
@@ -194,8 +329,7 @@ CliRequest parse_cli(const std::vector<std::string>& args) {
     req.early_output = std::string(e.what()) + "\n";
     return req;
   } catch (const CLI::ExtrasError&) {
-    reject_unknown_subcommand(args);
-    throw UsageError("unexpected argument; see bindtrace --help");
+    throw UsageError(unexpected_argument(app, args));
   } catch (const CLI::ParseError& e) {
     std::string message = e.what();
     if (auto nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
@@ -221,6 +355,9 @@ CliRequest parse_cli(const std::vector<std::string>& args) {
 }
 
 int run_cli(int argc, char** argv) {
+  // A reader that goes away (`| head -1`) is a write error, not a signal: the
+  // command stops quietly with status 0 (see stdout_reader_gone).
+  std::signal(SIGPIPE, SIG_IGN);
   try {
     const CliRequest req = parse_cli(std::vector<std::string>(argv + 1, argv + argc));
     if (req.early_output) {
@@ -238,9 +375,11 @@ int run_cli(int argc, char** argv) {
     }
     return 0;
   } catch (const Error& e) {
+    if (stdout_reader_gone()) return 0;
     std::fprintf(stderr, "bindtrace: %s\n", e.what());
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {
+    if (stdout_reader_gone()) return 0;
     std::fprintf(stderr, "bindtrace: %s\n", e.what());
     return static_cast<int>(ExitCode::runtime);
   }

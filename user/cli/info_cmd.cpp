@@ -6,6 +6,7 @@
 
 #include "bindtrace/capture.hpp"
 #include "bindtrace/errors.hpp"
+#include "bindtrace/escape.hpp"
 #include "bindtrace/kernel_env.hpp"
 #include "bindtrace/loader.hpp"
 #include "cli/commands.hpp"
@@ -20,6 +21,7 @@ std::string yes_no(bool v) { return v ? "yes" : "no"; }
 int run_info(const CliRequest& request) {
   set_libbpf_verbose(request.verbose);
   const KernelFacts facts = probe_kernel_facts();
+  raise_memlock_rlimit();  // the trials load programs as the tracer would
 
   // Each tier on its own, so every trial is shown, not only up to the first success.
   std::vector<TierTrial> trials;
@@ -52,6 +54,7 @@ int run_info(const CliRequest& request) {
     j["tracefs"] = after.tracefs;
     j["bpffs"] = after.bpffs;
     j["lockdown"] = after.lockdown;
+    if (const std::string why = lockdown_explanation(after.lockdown); !why.empty()) j["lockdown_blocks_tracing"] = why;
     j["cgroup2"] = after.cgroup2;
     j["capabilities"] = {{"CAP_BPF", after.cap_bpf},
                          {"CAP_PERFMON", after.cap_perfmon},
@@ -75,10 +78,16 @@ int run_info(const CliRequest& request) {
   struct utsname uts{};
   ::uname(&uts);
   std::printf("kernel        %s (%s)\n", after.release.c_str(), uts.machine);
-  std::printf("btf           %s\n", after.btf ? "/sys/kernel/btf/vmlinux" : "missing (use --btf FILE)");
+  const std::string& external_btf = request.trace.capture.btf_path;
+  std::string btf = "/sys/kernel/btf/vmlinux";
+  if (auto missing = missing_btf_message(after, external_btf)) btf = "missing: " + *missing;
+  else if (!after.btf) btf = escape_for_terminal(external_btf) + " (--btf)";
+  std::printf("btf           %s\n", btf.c_str());
   std::printf("tracefs       %s\n", after.tracefs.empty() ? "not mounted" : after.tracefs.c_str());
   std::printf("bpffs         %s\n", after.bpffs.empty() ? "not mounted" : after.bpffs.c_str());
   std::printf("lockdown      %s\n", after.lockdown.empty() ? "unknown (securityfs not mounted)" : after.lockdown.c_str());
+  if (const std::string why = lockdown_explanation(after.lockdown); !why.empty())
+    std::printf("              %s\n", why.c_str());
   std::printf("cgroup2       %s\n", after.cgroup2.empty() ? "not mounted" : after.cgroup2.c_str());
   std::printf("capabilities  CAP_BPF %s, CAP_PERFMON %s, CAP_SYS_ADMIN %s, CAP_NET_ADMIN %s\n",
               yes_no(after.cap_bpf).c_str(), yes_no(after.cap_perfmon).c_str(), yes_no(after.cap_sys_admin).c_str(),

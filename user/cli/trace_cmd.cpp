@@ -1,30 +1,77 @@
 // `bindtrace trace`: attach, print events as they come, report drops, and on
 // exit a summary of failures per endpoint (text mode).
+#include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <tuple>
 
+#include "bindtrace/actions/runner.hpp"
 #include "bindtrace/capture.hpp"
 #include "bindtrace/errno_names.hpp"
 #include "bindtrace/escape.hpp"
 #include "bindtrace/owner/worker.hpp"
 #include "bindtrace/sinks.hpp"
 #include "bindtrace/tracer.hpp"
+#include "bindtrace/unique_fd.hpp"
 #include "cli/commands.hpp"
 
 namespace bindtrace {
 namespace {
 
 std::atomic<Tracer*> g_tracer{nullptr};
+std::atomic<bool> g_stop_requested{false};
 
 extern "C" void on_stop_signal(int) {
+  g_stop_requested.store(true);
   if (Tracer* t = g_tracer.load()) t->stop();
+}
+
+// Asks on the controlling terminal; anything but y/yes, a stop request (^C)
+// or five minutes without an answer is a no.
+bool confirm_on_tty(const std::string& question) {
+  UniqueFd tty(::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY));
+  if (!tty) return false;
+  if (::write(tty.get(), question.data(), question.size()) < 0) return false;
+  std::string answer;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (!g_stop_requested && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{tty.get(), POLLIN, 0};
+    if (::poll(&p, 1, 250) <= 0) continue;
+    char c = 0;
+    if (::read(tty.get(), &c, 1) != 1 || c == '\n') break;
+    if (answer.size() < 16) answer += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return answer == "y" || answer == "yes";
+}
+
+Consent consent_for(const ActionOptions& o) {
+  if (o.yes || o.dry_run) return Consent::given;
+  return ::isatty(STDIN_FILENO) && ::isatty(STDERR_FILENO) ? Consent::ask : Consent::unavailable;
+}
+
+void print_action_counters(const ActionStats& s, const ActionOptions& o) {
+  if (o.act != ActKind::none) {
+    std::string line = "bindtrace: actions:";
+    if (s.results.empty()) line += " none";
+    bool first = true;
+    for (const auto& [result, count] : s.results) {
+      line += (first ? " " : ", ") + result + " " + std::to_string(count);
+      first = false;
+    }
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
+  if (!o.exec.empty())
+    std::fprintf(stderr, "bindtrace: hooks run %llu, skipped %llu (all busy), failed %llu, timed out %llu\n",
+                 static_cast<unsigned long long>(s.hooks.run), static_cast<unsigned long long>(s.hooks.skipped),
+                 static_cast<unsigned long long>(s.hooks.failed), static_cast<unsigned long long>(s.hooks.timed_out));
 }
 
 bool use_colour(ColourMode mode) {
@@ -112,17 +159,32 @@ int run_trace(const CliRequest& request) {
     }
     tally.add(event);
   };
+  // Actions and hooks come after the owner lookup: they need the owner.
+  std::unique_ptr<ActionRunner> actions;
+  if (request.actions.any()) {
+    ActionCallbacks callbacks;
+    callbacks.deliver = print;
+    callbacks.on_hook = [](const HookResult& result) {
+      std::fprintf(stderr, "bindtrace: %s\n", hook_result_to_text(result).c_str());
+    };
+    callbacks.confirm = confirm_on_tty;
+    actions = std::make_unique<ActionRunner>(request.actions, std::move(callbacks), consent_for(request.actions));
+  }
+  auto after_owner = [&](const Event& event) {
+    if (actions) actions->submit(event);
+    else print(event);
+  };
   std::unique_ptr<OwnerWorker> worker;
   if (request.resolve_owner) {
     ResolverOptions resolver_options;
     resolver_options.force = request.owner_path;
-    worker = std::make_unique<OwnerWorker>(resolver_options, tracer.session(), print, 4096,
+    worker = std::make_unique<OwnerWorker>(resolver_options, tracer.session(), after_owner, 4096,
                                            std::chrono::milliseconds(250), /*complete_events=*/true);
   }
   tracer.run(
       [&](const Event& event) {
         if (worker) worker->submit(event);
-        else print(event);
+        else after_owner(event);
       },
       [&](const TraceStats& s) {
         if (s.kernel.dropped > reported_drops) {
@@ -137,6 +199,13 @@ int run_trace(const CliRequest& request) {
     worker->drain();
     owner_stats = worker->stats();
     worker.reset();
+  }
+  ActionStats action_stats;
+  const bool actions_wanted = actions != nullptr;
+  if (actions) {
+    actions->drain();
+    action_stats = actions->stats();
+    actions.reset();
   }
   g_tracer.store(nullptr);
 
@@ -154,6 +223,7 @@ int run_trace(const CliRequest& request) {
                  static_cast<unsigned long long>(owner_stats.cache_hits),
                  static_cast<unsigned long long>(owner_stats.failures),
                  static_cast<unsigned long long>(owner_stats.skipped));
+  if (actions_wanted) print_action_counters(action_stats, request.actions);
   return 0;
 }
 

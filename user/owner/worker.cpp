@@ -53,6 +53,11 @@ void OwnerWorker::attribute_process(Event& event) {
   event.process.exe = proc.exe(event.process.pid).value_or("");
   event.process.cwd = proc.cwd(event.process.pid).value_or("");
   event.process.service = attribute_live_process(event.process.pid, options_.proc_root);
+  if (!proc.is_alive_since(event.process.pid, event.boot_ns)) {  // a reused pid: another process
+    event.process.exe.clear();
+    event.process.cwd.clear();
+    event.process.service.reset();
+  }
   if (!event.process.service)
     event.process.service =
         attribute_exited_process(event.process.cgroup, event.process.comm, event.process.uid);
