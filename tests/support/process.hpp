@@ -23,6 +23,9 @@ class Child {
   struct Options {
     std::string cgroup_procs;  // write the child's pid here before exec
     bool pipe_stdin = false;   // keep stdin open; close_stdin() ends --stdin-hold
+    // stdout on a pipe whose reader closed before exec: every write fails with
+    // EPIPE (SIGPIPE by default), as after `| head -1` exited. read_line() sees EOF.
+    bool stdout_reader_gone = false;
   };
 
   Child(std::vector<std::string> argv) : Child(std::move(argv), Options{}) {}
@@ -31,6 +34,12 @@ class Child {
     if (::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC) || ::pipe2(in, O_CLOEXEC)) std::abort();
     pid_ = ::fork();
     if (pid_ == 0) {
+      if (options.stdout_reader_gone) {
+        int gone[2];
+        if (::pipe(gone) != 0) ::_exit(126);
+        ::close(gone[0]);
+        out[1] = gone[1];
+      }
       ::dup2(out[1], STDOUT_FILENO);
       ::dup2(err[1], STDERR_FILENO);
       if (options.pipe_stdin) ::dup2(in[0], STDIN_FILENO);

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <mutex>
 #include <tuple>
 
 #include "bindtrace/actions/runner.hpp"
@@ -89,6 +90,12 @@ class EndpointTally {
     ++counts_[{std::string(event_name(e)), e.err, endpoint}];
   }
 
+  void add_aggregate(const EventAggregate& a) {
+    std::string endpoint = std::string(family_name(a.family));
+    if (a.family == Family::ipv4 || a.family == Family::ipv6) endpoint += " port " + std::to_string(a.port);
+    counts_[{std::string(aggregate_event_name(a)), a.err, endpoint}] += a.count;
+  }
+
   void print(std::FILE* out) const {
     if (counts_.empty()) return;
     std::vector<std::pair<Key, std::uint64_t>> rows(counts_.begin(), counts_.end());
@@ -110,12 +117,13 @@ class EndpointTally {
 
 void print_counters(const TraceStats& s) {
   std::fprintf(stderr,
-               "bindtrace: seen %llu, filtered %llu, emitted %llu, dropped %llu (ring buffer full), "
-               "printed %llu, undecodable %llu, process lookups failed %llu\n",
+               "bindtrace: seen %llu, filtered %llu, emitted %llu, aggregated %llu (storm: counted in the kernel), "
+               "dropped %llu (ring buffer and aggregate map full), printed %llu, undecodable %llu, "
+               "process lookups failed %llu\n",
                static_cast<unsigned long long>(s.kernel.seen), static_cast<unsigned long long>(s.kernel.filtered),
-               static_cast<unsigned long long>(s.kernel.emitted), static_cast<unsigned long long>(s.kernel.dropped),
-               static_cast<unsigned long long>(s.delivered), static_cast<unsigned long long>(s.decode_errors),
-               static_cast<unsigned long long>(s.lookup_failures));
+               static_cast<unsigned long long>(s.kernel.emitted), static_cast<unsigned long long>(s.kernel.aggregated),
+               static_cast<unsigned long long>(s.kernel.dropped), static_cast<unsigned long long>(s.delivered),
+               static_cast<unsigned long long>(s.decode_errors), static_cast<unsigned long long>(s.lookup_failures));
 }
 
 }  // namespace
@@ -146,19 +154,34 @@ int run_trace(const CliRequest& request) {
   EndpointTally tally;
   std::uint64_t reported_drops = 0;
   std::atomic<bool> output_closed{false};
-  // Runs on the owner worker's thread (or inline without owner lookups): the
-  // only place that writes to stdout, so events stay in order.
-  auto print = [&](const Event& event) {
-    if (output_closed) return;
-    sink->write(event);
-    sink->flush();
+  std::mutex out_mutex;  // events (worker or action thread) and storm counts (tracer thread)
+  std::unique_ptr<OwnerWorker> worker;
+  auto after_write = [&] {  // under out_mutex
     if (std::ferror(stdout)) {  // EPIPE: the reader (e.g. head) is gone
       output_closed = true;
       tracer.stop();
-      return;
     }
-    tally.add(event);
   };
+  // Runs on the owner worker's thread (or inline without owner lookups), one
+  // event at a time, so events stay in order. Output is flushed once the
+  // worker has caught up: one write per burst, not per event.
+  auto print = [&](const Event& event) {
+    std::lock_guard lock(out_mutex);
+    if (output_closed) return;
+    sink->write(event);
+    if (!worker || worker->pending() == 0) sink->flush();
+    after_write();
+    if (!output_closed) tally.add(event);
+  };
+  tracer.set_aggregate_handler([&](const EventAggregate& aggregate) {
+    std::lock_guard lock(out_mutex);
+    if (output_closed) return;
+    const std::string line = request.json ? aggregate_to_json_line(aggregate) : aggregate_to_text(aggregate);
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fflush(stdout);
+    after_write();
+    if (!output_closed) tally.add_aggregate(aggregate);
+  });
   // Actions and hooks come after the owner lookup: they need the owner.
   std::unique_ptr<ActionRunner> actions;
   if (request.actions.any()) {
@@ -174,7 +197,6 @@ int run_trace(const CliRequest& request) {
     if (actions) actions->submit(event);
     else print(event);
   };
-  std::unique_ptr<OwnerWorker> worker;
   if (request.resolve_owner) {
     ResolverOptions resolver_options;
     resolver_options.force = request.owner_path;
@@ -188,8 +210,8 @@ int run_trace(const CliRequest& request) {
       },
       [&](const TraceStats& s) {
         if (s.kernel.dropped > reported_drops) {
-          std::fprintf(stderr, "bindtrace: %llu events dropped in the kernel (ring buffer full; try --batch or "
-                               "a larger --ringbuf-size)\n",
+          std::fprintf(stderr, "bindtrace: %llu events lost in the kernel (ring buffer and aggregate map full; "
+                               "try --batch or a larger --ringbuf-size)\n",
                        static_cast<unsigned long long>(s.kernel.dropped - reported_drops));
           reported_drops = s.kernel.dropped;
         }

@@ -46,6 +46,11 @@ OwnerWorkerStats OwnerWorker::stats() const {
   return stats_;
 }
 
+std::size_t OwnerWorker::pending() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
 void OwnerWorker::attribute_process(Event& event) {
   // The failing process is often gone already (it failed and exited): then
   // only the cgroup the kernel recorded is left to attribute it by.

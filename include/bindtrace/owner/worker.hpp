@@ -46,6 +46,8 @@ class OwnerWorker {
   // Returns once everything submitted so far has been delivered.
   void drain();
   [[nodiscard]] OwnerWorkerStats stats() const;
+  // Events queued behind the one being delivered (0: the consumer caught up).
+  [[nodiscard]] std::size_t pending() const;
 
  private:
   void run();
