@@ -73,17 +73,19 @@ std::optional<std::uint32_t> ProcReader::uid(std::uint32_t pid) const {
 std::optional<std::uint64_t> ProcReader::start_time(std::uint32_t pid) const {
   const auto content = read_proc_file(proc_path(root_, pid, "stat"), kSmallFileMax);
   if (!content) return std::nullopt;
-  // comm (field 2) may hold spaces and ')': the fields resume after the last ')'.
-  const std::size_t close = content->rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::string_view rest = std::string_view(*content).substr(close + 1);
-  constexpr int kStartTimeField = 22;
-  for (int field = 3;; ++field) {
-    const std::size_t begin = rest.find_first_not_of(' ');
+  return stat_number_field(*content, 22);  // starttime
+}
+
+std::optional<std::uint64_t> stat_number_field(std::string_view stat, int field) {
+  const std::size_t close = stat.rfind(')');
+  if (close == std::string_view::npos || field < 3) return std::nullopt;
+  std::string_view rest = stat.substr(close + 1);
+  for (int at = 3;; ++at) {
+    const std::size_t begin = rest.find_first_not_of(" \n");
     if (begin == std::string_view::npos) return std::nullopt;
     rest.remove_prefix(begin);
     const std::size_t end = std::min(rest.find_first_of(" \n"), rest.size());
-    if (field == kStartTimeField) {
+    if (at == field) {
       std::uint64_t value = 0;
       const auto [stop, ec] = std::from_chars(rest.data(), rest.data() + end, value);
       if (ec != std::errc{} || stop != rest.data() + end) return std::nullopt;

@@ -11,6 +11,12 @@
 
 namespace bindtrace {
 
+// The /proc/PID/stat field `field` (1-based, as proc(5) numbers them) of a
+// stat line; comm (field 2) may hold spaces and ')', so fields resume after
+// the last ')'. nullopt for fields 1-2 or when the line is short.
+[[nodiscard]] std::optional<std::uint64_t> stat_number_field(std::string_view stat, int field);
+
+
 class ProcReader {
  public:
   explicit ProcReader(std::string proc_root = "/proc") : root_(std::move(proc_root)) {}

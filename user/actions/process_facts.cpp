@@ -30,24 +30,6 @@ bool is_kernel_thread(const ProcessFacts& facts) noexcept {
          (facts.argv.empty() && facts.exe.empty());
 }
 
-std::optional<std::uint64_t> stat_number_field(std::string_view stat, int field) {
-  const std::size_t close = stat.rfind(')');
-  if (close == std::string_view::npos || field < 3) return std::nullopt;
-  std::string_view rest = stat.substr(close + 1);
-  for (int at = 3;; ++at) {
-    const std::size_t begin = rest.find_first_not_of(" \n");
-    if (begin == std::string_view::npos) return std::nullopt;
-    rest.remove_prefix(begin);
-    const std::size_t end = std::min(rest.find_first_of(" \n"), rest.size());
-    if (at == field) {
-      std::uint64_t value = 0;
-      const auto [stop, ec] = std::from_chars(rest.data(), rest.data() + end, value);
-      if (ec != std::errc{} || stop != rest.data() + end) return std::nullopt;
-      return value;
-    }
-    rest.remove_prefix(end);
-  }
-}
 
 std::optional<ProcessFacts> read_process_facts(std::uint32_t pid, const std::string& proc_root) {
   const auto stat = read_proc_file(proc_path(proc_root, pid, "stat"), kProcSmallFileMax);

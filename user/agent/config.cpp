@@ -19,10 +19,12 @@
 #include <utility>
 #include <vector>
 
+#include "bindtrace/edit_distance.hpp"
 #include "bindtrace/errno_names.hpp"
 #include "bindtrace/escape.hpp"
 #include "bindtrace/events.hpp"
 #include "bindtrace/kernel_env.hpp"
+#include "bindtrace/numbers.hpp"
 #include "bindtrace/sinks/metrics_server.hpp"
 #include "bindtrace/unique_fd.hpp"
 
@@ -40,48 +42,7 @@ bool is_power_of_two(std::uint64_t value) {
   return value != 0 && (value & (value - 1)) == 0;
 }
 
-// Plain decimal digits only: no sign, no spaces, no overflow.
-std::optional<std::uint64_t> parse_decimal(std::string_view text) {
-  std::uint64_t value = 0;
-  const char* end = text.data() + text.size();
-  const auto [stop, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc{} || stop != end) return std::nullopt;
-  return value;
-}
 
-// "64M", "256K", "1G" (powers of 1024) or a plain number of bytes.
-std::optional<std::uint64_t> parse_size(std::string_view text) {
-  constexpr std::string_view kUnits = "KMG";  // 2^10, 2^20, 2^30
-  int shift = 0;
-  if (!text.empty()) {
-    const auto unit = kUnits.find(static_cast<char>(std::toupper(static_cast<unsigned char>(text.back()))));
-    if (unit != std::string_view::npos) {
-      shift = 10 * static_cast<int>(unit + 1);
-      text.remove_suffix(1);
-    }
-  }
-  const auto value = parse_decimal(text);
-  if (!value || *value > (std::numeric_limits<std::uint64_t>::max() >> shift)) return std::nullopt;
-  return *value << shift;
-}
-
-// Optimal string alignment distance (a swap of neighbours counts once), for
-// "did you mean" on short key names.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.size()][b.size()];
-}
 
 std::string_view type_phrase(toml::node_type type) {
   switch (type) {

@@ -3,36 +3,26 @@
 #include <CLI/CLI.hpp>
 
 #include "bindtrace/errors.hpp"
+#include "bindtrace/escape.hpp"
 #include "bindtrace/filter_spec.hpp"
+#include "bindtrace/numbers.hpp"
 #include "cli/commands.hpp"
 
 namespace bindtrace {
 namespace {
 
 std::uint32_t parse_uid(const std::string& text) {
-  std::size_t used = 0;
-  unsigned long long value = 0;
-  try {
-    value = std::stoull(text, &used, 10);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || text.empty() || text[0] == '-' || value > 0xfffffffeULL)
-    throw UsageError("--allow-uid: '" + text + "' is not a uid");
-  return static_cast<std::uint32_t>(value);
+  const auto value = parse_decimal(text);
+  if (!value || *value > 0xfffffffeULL)
+    throw UsageError("--allow-uid: '" + escape_for_terminal(text) + "' is not a uid");
+  return static_cast<std::uint32_t>(*value);
 }
 
 std::uint16_t parse_port(const std::string& text) {
-  std::size_t used = 0;
-  unsigned long value = 0;
-  try {
-    value = std::stoul(text, &used, 10);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || text.empty() || text[0] == '-' || value == 0 || value > 65535)
-    throw UsageError("--allow-port: '" + text + "' is not a port (1-65535)");
-  return static_cast<std::uint16_t>(value);
+  const auto value = parse_decimal(text);
+  if (!value || *value == 0 || *value > 65535)
+    throw UsageError("--allow-port: '" + escape_for_terminal(text) + "' is not a port (1-65535)");
+  return static_cast<std::uint16_t>(*value);
 }
 
 }  // namespace

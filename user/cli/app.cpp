@@ -12,10 +12,12 @@
 #include <optional>
 #include <string_view>
 
+#include "bindtrace/edit_distance.hpp"
 #include "bindtrace/errors.hpp"
 #include "bindtrace/escape.hpp"
 #include "bindtrace/filter_spec.hpp"
 #include "bindtrace/kernel_env.hpp"
+#include "bindtrace/numbers.hpp"
 #include "cli/commands.hpp"
 
 namespace bindtrace {
@@ -27,35 +29,18 @@ namespace {
 }
 
 std::uint32_t parse_size_bytes(const std::string& text) {
-  // "8M", "256K", "16777216": a power of two of at least one page.
-  std::size_t used = 0;
-  unsigned long long value = 0;
-  try {
-    if (text.empty() || text[0] == '-') throw std::invalid_argument(text);
-    value = std::stoull(text, &used, 10);
-  } catch (const std::exception&) {
-    reject("--ringbuf-size", text, "is not a size (e.g. 8M)");
-  }
-  const std::string unit = text.substr(used);
-  if (unit == "K" || unit == "k") value = value > (1ULL << 40) ? 0 : value << 10;
-  else if (unit == "M" || unit == "m") value = value > (1ULL << 40) ? 0 : value << 20;
-  else if (!unit.empty()) reject("--ringbuf-size", text, "is not a size (e.g. 8M)");
-  if (value < 4096 || value > (1ULL << 30) || (value & (value - 1)) != 0)
+  // "8M", "256K", "1G", "16777216": a power of two of at least one page.
+  const auto value = parse_size(text);
+  if (!value) reject("--ringbuf-size", text, "is not a size (e.g. 8M)");
+  if (*value < 4096 || *value > (1ULL << 30) || (*value & (*value - 1)) != 0)
     reject("--ringbuf-size", text, "must be a power of two from 4K to 1024M");
-  return static_cast<std::uint32_t>(value);
+  return static_cast<std::uint32_t>(*value);
 }
 
 std::uint64_t parse_count(const std::string& option, const std::string& text) {
-  std::size_t used = 0;
-  unsigned long long value = 0;
-  try {
-    value = std::stoull(text, &used, 10);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || text.empty() || text[0] == '-' || value == 0)
-    reject(option, text, "is not a positive number");
-  return value;
+  const auto value = parse_decimal(text);
+  if (!value || *value == 0) reject(option, text, "is not a positive number");
+  return *value;
 }
 
 // A path option given as '' is a slip, never "the default".
@@ -145,22 +130,6 @@ void add_trace_options(CLI::App& app, CliRequest& req) {
          },
          "External BTF file when the kernel has none")
       ->type_name("FILE");
-}
-
-// Optimal string alignment distance: insertions, deletions, substitutions,
-// and a swap of two neighbours ("trcae") each count one.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.size()][b.size()];
 }
 
 // The candidate `word` is most likely a typo of: the nearest within a third

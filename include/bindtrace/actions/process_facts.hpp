@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "bindtrace/proc_reader.hpp"  // stat_number_field
+
 namespace bindtrace {
 
 struct ProcessFacts {
@@ -29,9 +31,5 @@ struct ProcessFacts {
 [[nodiscard]] std::optional<ProcessFacts> read_process_facts(std::uint32_t pid,
                                                              const std::string& proc_root = "/proc");
 
-// The /proc/PID/stat field `field` (1-based, as proc(5) numbers them) of a
-// stat line; comm (field 2) may hold spaces and ')', so fields resume after
-// the last ')'. nullopt for fields 1-2 or when the line is short.
-[[nodiscard]] std::optional<std::uint64_t> stat_number_field(std::string_view stat, int field);
 
 }  // namespace bindtrace
