@@ -271,56 +271,11 @@ TEST(ActionStopOwner, EventsBeyondTheQueueAreRecordedAsSkipped) {
   EXPECT_EQ(owner->wait(), 128 + SIGKILL);
 }
 
-// A real supervisord running [program:backend] = bt_hold on `port`, with
-// its configuration passed by -c, as a packaged supervisor.service does.
-class Supervisord {
- public:
-  explicit Supervisord(std::uint16_t port) : dir_("action-supervisor") {
-    conf_ = dir_.path() + "/supervisord.conf";
-    std::ofstream(conf_)
-        << "[unix_http_server]\nfile=" << dir_.path() << "/sv.sock\n"
-        << "[supervisord]\nnodaemon=true\nlogfile=" << dir_.path() << "/sv.log\npidfile=" << dir_.path()
-        << "/sv.pid\nchildlogdir=" << dir_.path() << "\n"
-        << "[rpcinterface:supervisor]\n"
-           "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n"
-        << "[supervisorctl]\nserverurl=unix://" << dir_.path() << "/sv.sock\n"
-        << "[program:backend]\ncommand=" << testprog("bt_hold") << "\nenvironment=BT_PORT=\"" << port
-        << "\",BT_MAX_SECONDS=\"60\"\nautorestart=false\nstartsecs=0\nstopwaitsecs=2\n"
-        << "stdout_logfile=" << dir_.path() << "/backend.log\n";
-    daemon_ = std::make_unique<Child>(std::vector<std::string>{"supervisord", "-n", "-c", conf_});
-    eventually([&] { return backend_pid() > 0; }, 15s);
-    if (backend_pid() > 0) backend_.adopt(backend_pid());
-  }
-  ~Supervisord() {
-    daemon_->signal(SIGTERM);
-    wait_within(*daemon_, 10s);
-    backend_.stop();  // only if supervisord left it behind
-  }
-  [[nodiscard]] pid_t backend_pid() const {
-    const std::string log = read_file(dir_.path() + "/backend.log");
-    const auto at = log.find("ready pid=");
-    return at == std::string::npos ? -1 : ready_pid(log.substr(at));
-  }
-  // `supervisorctl status backend` as a person would run it.
-  [[nodiscard]] std::string status() const {
-    Child ctl({"supervisorctl", "-c", conf_, "status", "backend"});
-    const std::string out = all_output(ctl);
-    wait_within(ctl, 5s);
-    return out;
-  }
-  [[nodiscard]] std::string log() const { return read_file(dir_.path() + "/sv.log"); }
-
- private:
-  TempDir dir_;
-  std::string conf_;
-  std::unique_ptr<Child> daemon_;
-  StrayProcess backend_;
-};
 
 TEST(ActionStopUnit, SupervisorProgramIsStoppedThroughSupervisorctl) {
   const std::uint16_t port = free_port();
-  Supervisord supervisord(port);
-  const pid_t backend = supervisord.backend_pid();
+  Supervisord supervisord(bt_hold_program(port));
+  const pid_t backend = supervisord.program_pid();
   ASSERT_GT(backend, 0) << supervisord.log();
   const Event event = conflict_on(port);
   ASSERT_TRUE(event.owner && !event.owner->holders.empty());
@@ -343,8 +298,8 @@ TEST(ActionStopUnit, SupervisorProgramIsStoppedThroughSupervisorctl) {
 
 TEST(ActionStopUnit, SupervisorProgramOutsideTheAllowListKeepsRunning) {
   const std::uint16_t port = free_port();
-  Supervisord supervisord(port);
-  ASSERT_GT(supervisord.backend_pid(), 0) << supervisord.log();
+  Supervisord supervisord(bt_hold_program(port));
+  ASSERT_GT(supervisord.program_pid(), 0) << supervisord.log();
   ActionOptions o;
   o.act = ActKind::stop_unit;
   o.allow_unit = {"frontend:frontend"};

@@ -268,55 +268,11 @@ TEST_F(AttributionTest, CrioScopeUnderKubepodsNamesContainerAndPodUid) {
 // ---------------------------------------------------------------------------
 // supervisord (D1), and the flagship conflict.
 
-// A real supervisord with [program:backend] running bt_hold on `port`,
-// itself placed in cgroup `rel` (as supervisor.service would run it).
-class Supervisord {
- public:
-  Supervisord(CgroupDirs& cgroups, const std::string& rel, std::uint16_t port) : dir_("supervisor") {
-    conf_ = dir_.path() + "/supervisord.conf";
-    std::ofstream(conf_)
-        << "[unix_http_server]\nfile=" << dir_.path() << "/supervisor.sock\n"
-        << "[supervisord]\nnodaemon=true\nlogfile=" << dir_.path()
-        << "/supervisord.log\npidfile=" << dir_.path() << "/supervisord.pid\nchildlogdir=" << dir_.path()
-        << "\n"
-        << "[rpcinterface:supervisor]\n"
-           "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n"
-        << "[supervisorctl]\nserverurl=unix://" << dir_.path() << "/supervisor.sock\n"
-        << "[program:backend]\ncommand=" << testprog("bt_hold") << "\nenvironment=BT_PORT=\"" << port
-        << "\",BT_MAX_SECONDS=\"90\"\nautorestart=false\nstartsecs=0\nstopwaitsecs=2\n"
-        << "redirect_stderr=true\nstdout_logfile=" << dir_.path() << "/backend.log\n";
-    Child::Options options;
-    if (!rel.empty()) options.cgroup_procs = cgroups.make(rel);
-    daemon_ = std::make_unique<Child>(std::vector<std::string>{"supervisord", "-n", "-c", conf_}, options);
-    // The backend's "ready pid=N" line lands in its stdout log.
-    eventually([&] { return backend_pid() > 0; }, 15s);
-    if (backend_pid() > 0) backend_.adopt(backend_pid());
-  }
-  ~Supervisord() {
-    daemon_->signal(SIGTERM);  // supervisord stops its programs, then exits
-    wait_within(*daemon_, 10s);
-    backend_.stop();  // only if supervisord left it behind
-  }
-
-  [[nodiscard]] pid_t pid() const { return daemon_->pid(); }
-  [[nodiscard]] pid_t backend_pid() const {
-    const std::string log = read_file(dir_.path() + "/backend.log");
-    const auto at = log.find("ready pid=");
-    return at == std::string::npos ? -1 : ready_pid(log.substr(at));
-  }
-  [[nodiscard]] std::string log() const { return read_file(dir_.path() + "/supervisord.log"); }
-
- private:
-  TempDir dir_;
-  std::string conf_;
-  std::unique_ptr<Child> daemon_;
-  StrayProcess backend_;
-};
 
 TEST_F(AttributionTest, SupervisordProgramAttributesAsGroupColonProgramInsideItsUnit) {
   const std::string outer = "bt-" + tag_ + "-supervisor.service";
-  Supervisord supervisord(*cgroups_, "/system.slice/" + outer, free_port());
-  const pid_t backend = supervisord.backend_pid();
+  Supervisord supervisord(bt_hold_program(free_port()), cgroups_->make("/system.slice/" + outer));
+  const pid_t backend = supervisord.program_pid();
   ASSERT_GT(backend, 0) << supervisord.log();
   EXPECT_NE(backend, supervisord.pid());
   const auto service = attribute_live_process(static_cast<std::uint32_t>(backend));
@@ -333,8 +289,8 @@ TEST_F(AttributionTest, SupervisordProgramAttributesAsGroupColonProgramInsideIts
 // systemd starts fails, and the event names both managers.
 TEST_F(AttributionTest, SameBackendUnderSystemdAndSupervisorNamesBothManagers) {
   const std::uint16_t port = free_port();
-  Supervisord supervisord(*cgroups_, "", port);
-  const pid_t backend = supervisord.backend_pid();
+  Supervisord supervisord(bt_hold_program(port));
+  const pid_t backend = supervisord.program_pid();
   ASSERT_GT(backend, 0) << supervisord.log();
 
   Child bt({BINDTRACE_BINARY, "--json", "--port", std::to_string(port), "--max-events", "1"});

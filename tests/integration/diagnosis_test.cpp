@@ -180,55 +180,11 @@ class DiagnosisTest : public ::testing::Test {
 // supervisord runs [program:backend] = python3 -m http.server P; then the same
 // command is started as a systemd unit (its cgroup) and fails.
 
-class Supervisord {
- public:
-  Supervisord(const std::string& command, const std::string& directory) : dir_("supervisor") {
-    conf_ = dir_.path() + "/supervisord.conf";
-    std::ofstream(conf_)
-        << "[unix_http_server]\nfile=" << dir_.path() << "/supervisor.sock\n"
-        << "[supervisord]\nnodaemon=true\nlogfile=" << dir_.path() << "/supervisord.log\npidfile="
-        << dir_.path() << "/supervisord.pid\nchildlogdir=" << dir_.path() << "\n"
-        << "[rpcinterface:supervisor]\n"
-           "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n"
-        << "[supervisorctl]\nserverurl=unix://" << dir_.path() << "/supervisor.sock\n"
-        << "[program:backend]\ncommand=" << command << "\ndirectory=" << directory
-        << "\nautorestart=false\nstartsecs=0\nstopwaitsecs=2\n"
-        << "redirect_stderr=true\nstdout_logfile=" << dir_.path() << "/backend.log\n";
-    daemon_ = std::make_unique<Child>(std::vector<std::string>{"supervisord", "-n", "-c", conf_});
-  }
-  ~Supervisord() {
-    daemon_->signal(SIGTERM);  // supervisord stops its programs, then exits
-    wait_within(*daemon_, 10s);
-    program_.stop();  // only if supervisord left it behind
-  }
-  // The program's pid, from supervisorctl (waits until it runs).
-  pid_t program_pid() {
-    pid_t pid = -1;
-    eventually(
-        [&] {
-          Child ctl({"supervisorctl", "-c", conf_, "pid", "backend"});
-          auto line = ctl.read_line(5s);
-          wait_within(ctl, 5s);
-          if (line && !line->empty() && std::all_of(line->begin(), line->end(), ::isdigit)) pid = std::stoi(*line);
-          return pid > 0;
-        },
-        15s);
-    if (pid > 0) program_.adopt(pid);
-    return pid;
-  }
-  [[nodiscard]] std::string log() const { return read_file(dir_.path() + "/supervisord.log"); }
-
- private:
-  TempDir dir_;
-  std::string conf_;
-  std::unique_ptr<Child> daemon_;
-  StrayProcess program_;
-};
 
 TEST_F(DiagnosisTest, DuplicateManagerSameServerUnderSupervisorAndSystemdNamesBothCommands) {
   const std::uint16_t port = free_port();
   const std::string cwd = fs::current_path();
-  Supervisord supervisord(std::string(kPython) + " -m http.server " + std::to_string(port), cwd);
+  Supervisord supervisord({std::string(kPython) + " -m http.server " + std::to_string(port), "", cwd});
   const pid_t backend = supervisord.program_pid();
   ASSERT_GT(backend, 0) << supervisord.log();
   ASSERT_TRUE(eventually([&] { return can_connect(port); })) << supervisord.log();

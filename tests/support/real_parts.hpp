@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -230,6 +231,83 @@ inline std::unique_ptr<Child> hold_with_bt_hold(CgroupDirs& cgroups, std::uint16
   auto child = std::make_unique<Child>(std::move(argv), options);
   EXPECT_TRUE(child->expect_line("ready")) << "bt_hold did not start: " << child->drain_stderr();
   return child;
+}
+
+// A real supervisord running one [program:backend], its configuration passed
+// with -c (as a packaged supervisor.service runs it), itself optionally in a
+// cgroup. The program's pid comes from `supervisorctl pid`, as a person asks.
+class Supervisord {
+ public:
+  struct Program {
+    std::string command;
+    std::string environment;  // supervisord syntax: KEY="value",KEY2="value"
+    std::string directory;    // empty: supervisord's own
+  };
+  // cgroup_procs: a cgroup.procs file to start supervisord in ("" = here).
+  explicit Supervisord(const Program& program, const std::string& cgroup_procs = "") : dir_("supervisor") {
+    conf_ = dir_.path() + "/supervisord.conf";
+    std::ofstream conf(conf_);
+    conf << "[unix_http_server]\nfile=" << dir_.path() << "/supervisor.sock\n"
+         << "[supervisord]\nnodaemon=true\nlogfile=" << dir_.path() << "/supervisord.log\npidfile="
+         << dir_.path() << "/supervisord.pid\nchildlogdir=" << dir_.path() << "\n"
+         << "[rpcinterface:supervisor]\n"
+            "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n"
+         << "[supervisorctl]\nserverurl=unix://" << dir_.path() << "/supervisor.sock\n"
+         << "[program:backend]\ncommand=" << program.command << "\n";
+    if (!program.environment.empty()) conf << "environment=" << program.environment << "\n";
+    if (!program.directory.empty()) conf << "directory=" << program.directory << "\n";
+    conf << "autorestart=false\nstartsecs=0\nstopwaitsecs=2\n"
+         << "redirect_stderr=true\nstdout_logfile=" << dir_.path() << "/backend.log\n";
+    conf.close();
+    Child::Options options;
+    options.cgroup_procs = cgroup_procs;
+    daemon_ = std::make_unique<Child>(std::vector<std::string>{"supervisord", "-n", "-c", conf_}, options);
+  }
+  ~Supervisord() {
+    daemon_->signal(SIGTERM);  // supervisord stops its programs, then exits
+    wait_within(*daemon_, 10s);
+    program_.stop();  // only if supervisord left it behind
+  }
+  Supervisord(const Supervisord&) = delete;
+  Supervisord& operator=(const Supervisord&) = delete;
+
+  [[nodiscard]] pid_t pid() const { return daemon_->pid(); }
+  // The program's pid (waits until it runs); -1 when it never ran.
+  pid_t program_pid() {
+    pid_t pid = -1;
+    eventually(
+        [&] {
+          Child ctl({"supervisorctl", "-c", conf_, "pid", "backend"});
+          auto line = ctl.read_line(5s);
+          wait_within(ctl, 5s);
+          if (line && !line->empty() && std::all_of(line->begin(), line->end(), ::isdigit)) pid = std::stoi(*line);
+          return pid > 0;
+        },
+        15s);
+    if (pid > 0) program_.adopt(pid);
+    return pid;
+  }
+  // `supervisorctl status backend` as a person would run it.
+  [[nodiscard]] std::string status() const {
+    Child ctl({"supervisorctl", "-c", conf_, "status", "backend"});
+    const std::string out = all_output(ctl);
+    wait_within(ctl, 5s);
+    return out;
+  }
+  [[nodiscard]] std::string log() const { return read_file(dir_.path() + "/supervisord.log"); }
+  // The program's output (bt_hold's "ready pid=N port=P" line lands here).
+  [[nodiscard]] std::string program_log() const { return read_file(dir_.path() + "/backend.log"); }
+
+ private:
+  TempDir dir_;
+  std::string conf_;
+  std::unique_ptr<Child> daemon_;
+  StrayProcess program_;
+};
+
+// supervisord running tests/testprogs/bt_hold on 0.0.0.0:port.
+inline Supervisord::Program bt_hold_program(std::uint16_t port) {
+  return {testprog("bt_hold"), "BT_PORT=\"" + std::to_string(port) + "\",BT_MAX_SECONDS=\"90\"", ""};
 }
 
 }  // namespace bindtrace::testing
