@@ -25,17 +25,23 @@ cmake --preset fuzz -S "$root" >/dev/null
 cmake --build "$root/build-fuzz" --target fuzzers -j"$(nproc)"
 fuzz_tmp="$(mktemp -d)"
 trap 'rm -rf "$fuzz_tmp"' EXIT
-for seeds in "$root"/fuzz/corpus/*/; do
-  name="$(basename "$seeds")"
+# Every target that was built runs, and each must have seeds.
+for fuzzer in "$root"/build-fuzz/fuzz/*_fuzz; do
+  name="$(basename "$fuzzer" _fuzz)"
+  seeds="$root/fuzz/corpus/$name/"
+  if [ ! -d "$seeds" ]; then
+    echo "test: fuzz target $name has no seeds (fuzz/corpus/$name/)" >&2
+    exit 1
+  fi
   mkdir -p "$fuzz_tmp/$name"
   cp -R "$seeds". "$fuzz_tmp/$name/"
   echo "test: fuzzing $name for 5s"
   mkdir -p "$root/build-fuzz/artifacts"
-  if ! "$root/build-fuzz/fuzz/${name}_fuzz" -max_total_time=5 -rss_limit_mb=2048 \
+  if ! "$fuzzer" -max_total_time=5 -rss_limit_mb=2048 \
          -artifact_prefix="$root/build-fuzz/artifacts/$name-" "$fuzz_tmp/$name" >"$fuzz_tmp/$name.log" 2>&1; then
     cat "$fuzz_tmp/$name.log" >&2
     echo "test: fuzz target $name failed; reproducer in build-fuzz/artifacts/ (named above)" >&2
     exit 1
   fi
 done
-echo "test: fuzz targets ran clean: $(cd "$root/fuzz/corpus" && echo */ | tr -d /)"
+echo "test: fuzz targets ran clean: $(cd "$root/build-fuzz/fuzz" && echo *_fuzz)"

@@ -300,6 +300,13 @@ TierTrial CaptureSession::try_tier(Tier tier) {
   for (const TierVariant& variant : tier_variants(tier)) {
     std::string index_failure;
     for (const TierVariant& index : index_variants()) {
+      // tp_btf and iter programs attach by the kernel's own BTF: without it
+      // (an external --btf only serves CO-RE), only "none" can load.
+      if (!index.programs.empty() && !config_.btf_path.empty() &&
+          ::access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+        index_failure = "the kernel has no BTF (/sys/kernel/btf/vmlinux) for tp_btf and iterators";
+        continue;
+      }
       std::string failed_program;
       TierTrial trial = attempt(tier, variant, index, failed_program);
       if (trial.ok) {

@@ -138,9 +138,10 @@ std::string missing_privilege_message(const KernelFacts& facts) {
 
 std::optional<std::string> missing_btf_message(const KernelFacts& facts, const std::string& external_btf) {
   if (facts.btf || !external_btf.empty()) return std::nullopt;
-  return "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing; it comes with CONFIG_DEBUG_INFO_BTF=y): "
-         "pass one made for kernel " + (facts.release.empty() ? std::string("(unknown)") : facts.release) +
-         " with --btf FILE";
+  const std::string release = facts.release.empty() ? "(unknown)" : facts.release;
+  return "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing; it comes with "
+         "CONFIG_DEBUG_INFO_BTF=y): pass one made for kernel " +
+         release + " with --btf FILE";
 }
 
 void check_btf_file(const std::string& path) {
@@ -148,6 +149,12 @@ void check_btf_file(const std::string& path) {
   const std::string shown = escape_for_terminal(path);
   if (::access(path.c_str(), R_OK) != 0)
     throw UsageError("--btf: '" + shown + "' cannot be read (" + std::strerror(errno) + ")");
+  // libbpf reads the whole file: /dev/zero would never end, /proc/kcore is "128T".
+  constexpr off_t kMaxBtfFile = off_t{4} << 30;  // a vmlinux with full debug info fits
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > kMaxBtfFile)
+    throw UsageError("--btf: '" + shown +
+                     "' is not a BTF file (a regular file of at most 4G: raw BTF or a vmlinux ELF)");
   // libbpf's default printer would add its own lines to our one-line error.
   const libbpf_print_fn_t printer = libbpf_set_print(nullptr);
   btf* parsed = btf__parse(path.c_str(), nullptr);
@@ -173,8 +180,9 @@ std::string lockdown_explanation(std::string_view mode) {
   // and LOCKDOWN_TRACEFS all sit above LOCKDOWN_INTEGRITY_MAX.
   if (mode != "confidentiality") return {};
   return "kernel lockdown is in confidentiality mode (/sys/kernel/security/lockdown), which takes "
-         "bpf_probe_read_kernel from BPF programs and blocks kprobes, perf events and tracefs, so nothing can be "
-         "traced; lockdown cannot be lowered at run time: boot with lockdown=integrity (or none)";
+         "bpf_probe_read_kernel from BPF programs and blocks kprobes, perf events and tracefs, so "
+         "nothing can be traced; lockdown cannot be lowered at run time: boot with lockdown=integrity "
+         "(or none)";
 }
 
 std::uint64_t raise_memlock_rlimit() {
@@ -205,21 +213,24 @@ void check_pin_dir(std::string_view option, const std::string& path) {
   for (const Mount& m : read_mounts("/proc/self/mounts"))
     if (m.type == "bpf" && fs::path(m.target) == normal) bpf_mount_root = true;
   if (bpf_mount_root)
-    reject("is the root of a bpf filesystem, where other programs pin too (use a directory of its own, e.g. " +
-           std::string(kBpffsDefault) + "/bindtrace)");
+    reject(
+        "is the root of a bpf filesystem, where other programs pin too (use a directory of its own, e.g. " +
+        std::string(kBpffsDefault) + "/bindtrace)");
 
   // The nearest part of the path that exists tells which filesystem it is on.
   fs::path existing = normal;
   struct statfs st {};
   while (::statfs(existing.c_str(), &st) != 0) {
-    if (errno != ENOENT && errno != ENOTDIR) reject(std::string("cannot be checked (") + std::strerror(errno) + ")");
+    if (errno != ENOENT && errno != ENOTDIR)
+      reject(std::string("cannot be checked (") + std::strerror(errno) + ")");
     existing = existing.parent_path();
   }
   if (st.f_type == kBpfFsMagic) return;
   // Below /sys/fs/bpf while bpffs is not mounted there: ensure_bpffs() mounts it.
   const fs::path below = normal.lexically_relative(kBpffsDefault);
   if (!below.empty() && *below.begin() != "..") return;
-  reject("is not on a bpf filesystem (pins live on bpffs, e.g. " + std::string(kBpffsDefault) + "/bindtrace)");
+  reject("is not on a bpf filesystem (pins live on bpffs, e.g. " + std::string(kBpffsDefault) +
+         "/bindtrace)");
 }
 
 }  // namespace bindtrace

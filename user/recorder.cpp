@@ -13,6 +13,7 @@
 #include "bindtrace/abi.h"
 #include "bindtrace/clock.hpp"
 #include "bindtrace/errors.hpp"
+#include "bindtrace/kernel_env.hpp"
 #include "bindtrace/unique_fd.hpp"
 
 namespace bindtrace {
@@ -75,6 +76,9 @@ std::vector<Event> read_flight_recorder(const std::string& pin_dir, std::uint64_
 }
 
 std::size_t remove_pins(const std::string& pin_dir) {
+  // Everything in the directory is unlinked: only ever a bindtrace directory
+  // on bpffs, never another filesystem or the bpffs root others pin in.
+  check_pin_dir("--pin-dir", pin_dir);
   DIR* d = ::opendir(pin_dir.c_str());
   if (!d) {
     if (errno == ENOENT) return 0;

@@ -59,7 +59,7 @@ void Tracer::run(const EventHandler& on_event, const TickHandler& on_tick) {
   auto limit_reached = [&] { return options_.max_events && stats_.delivered >= options_.max_events; };
 
   const CaptureSession::RecordHandler handler = [&](std::span<const std::uint8_t> record) {
-    if (limit_reached() || stop_.load(std::memory_order_relaxed)) return;
+    if (limit_reached()) return;  // not stop_: what the kernel already sent is delivered
     DecodeResult decoded = decode_event(record, realtime_offset_ns_);
     if (!decoded.event) {
       ++stats_.decode_errors;
@@ -90,6 +90,9 @@ void Tracer::run(const EventHandler& on_event, const TickHandler& on_tick) {
     }
     session_->poll(timeout, handler);
   }
+  // Stopped (signal, duration): the events already in the ring buffer were
+  // seen by the kernel and counted as emitted; deliver them, don't lose them.
+  if (!limit_reached()) session_->poll(0, handler);
   drain_aggregates();
 }
 

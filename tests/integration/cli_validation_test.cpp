@@ -90,12 +90,15 @@ TEST_F(CliValidationTest, DumpTimesAreCheckedBeforeReading) {
 TEST_F(CliValidationTest, CheckFromAFileThatCannotBeReadOrHasNoPorts) {
   expect_usage_error({"check", "--from", (dir_ / "missing.env").string()}, "--from");
   expect_usage_error({"check", "--from", file("empty.env", "NAME=web\n")}, "--from");
+  expect_usage_error({"check", "--from", dir_.string()}, "--from");
+  expect_usage_error({"check", "--from", "/dev/zero"}, "--from");  // endless: refused, not read forever
 }
 
 TEST_F(CliValidationTest, BtfFileIsCheckedBeforeLoading) {
   expect_usage_error({"--btf", (dir_ / "missing.btf").string(), "--duration", "1s"}, "--btf");
   expect_usage_error({"--btf", file("not.btf", "not BTF at all"), "--duration", "1s"}, "--btf");
   expect_usage_error({"info", "--btf", file("empty.btf", "")}, "--btf");
+  expect_usage_error({"--btf", "/dev/zero", "--duration", "1s"}, "--btf");
 }
 
 TEST_F(CliValidationTest, UnpinRefusesADirectoryOutsideBpffsAndRemovesNothing) {

@@ -45,8 +45,9 @@ class DegradedKernelTest : public ::testing::Test {
     auto attached = bt.read_err_line();
     ASSERT_TRUE(attached);
     ASSERT_NE(attached->find("attached"), std::string::npos) << *attached << bt.drain_stderr();
-    Child holder({testprog("bt_sock"), "-a", "127.0.0.1", "-P", std::to_string(port), "--stdin-hold", "listen"},
-                 Child::Options{.pipe_stdin = true});
+    Child holder(
+        {testprog("bt_sock"), "-a", "127.0.0.1", "-P", std::to_string(port), "--stdin-hold", "listen"},
+        Child::Options{.pipe_stdin = true});
     ASSERT_TRUE(holder.expect_line("ready"));
     Child fail({testprog("bt_sock"), "-a", "127.0.0.1", "-P", std::to_string(port), "bind"});
     ASSERT_EQ(fail.wait(), 1);
@@ -73,24 +74,28 @@ TEST_F(DegradedKernelTest, NoKernelBtfButABtfFileTraces) {
   const std::string btf = std::string(dir) + "/vmlinux.btf";
   fs::copy_file("/sys/kernel/btf/vmlinux", btf);
   const auto port = free_port();
-  Child bt(in_private_mounts("mount -t tmpfs none /sys/kernel/btf",
-                             bindtrace({"--btf", btf, "--json", "--port", std::to_string(port), "--max-events", "1"})));
+  Child bt(in_private_mounts(
+      "mount -t tmpfs none /sys/kernel/btf",
+      bindtrace({"--btf", btf, "--json", "--port", std::to_string(port), "--max-events", "1"})));
   expect_one_failure_traced(bt, port);
   fs::remove_all(dir);
 }
 
 TEST_F(DegradedKernelTest, TheKernelsOwnBtfGivenAsAFileTraces) {
   const auto port = free_port();
-  Child bt(bindtrace({"--btf", "/sys/kernel/btf/vmlinux", "--json", "--port", std::to_string(port), "--max-events", "1"}));
+  Child bt(bindtrace(
+      {"--btf", "/sys/kernel/btf/vmlinux", "--json", "--port", std::to_string(port), "--max-events", "1"}));
   expect_one_failure_traced(bt, port);
 }
 
 // tracefs unmounted and CAP_SYS_ADMIN gone, so it cannot be mounted again.
 std::vector<std::string> without_tracefs(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"setpriv", "--inh-caps=-all,+bpf,+perfmon", "--ambient-caps=-all,+bpf,+perfmon",
-                                   "--bounding-set=-all,+bpf,+perfmon", BINDTRACE_BINARY};
+  std::vector<std::string> argv = {"setpriv", "--inh-caps=-all,+bpf,+perfmon",
+                                   "--ambient-caps=-all,+bpf,+perfmon", "--bounding-set=-all,+bpf,+perfmon",
+                                   BINDTRACE_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  return in_private_mounts("{ umount -l /sys/kernel/tracing; umount -l /sys/kernel/debug; true; } 2>/dev/null", argv);
+  return in_private_mounts(
+      "{ umount -l /sys/kernel/tracing; umount -l /sys/kernel/debug; true; } 2>/dev/null", argv);
 }
 
 TEST_F(DegradedKernelTest, TracefsThatCannotBeMountedIsExplainedForTheTierThatNeedsIt) {
@@ -98,7 +103,8 @@ TEST_F(DegradedKernelTest, TracefsThatCannotBeMountedIsExplainedForTheTierThatNe
   EXPECT_EQ(bt.wait(), 3);
   const std::string err = bt.drain_stderr();
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
-  EXPECT_NE(err.find("tracefs is not mounted and mounting it at /sys/kernel/tracing failed"), std::string::npos)
+  EXPECT_NE(err.find("tracefs is not mounted and mounting it at /sys/kernel/tracing failed"),
+            std::string::npos)
       << err;
   EXPECT_NE(err.find("CAP_SYS_ADMIN"), std::string::npos) << err;
 }
@@ -119,8 +125,8 @@ TEST_F(DegradedKernelTest, MissingCapPerfmonAloneIsTheOneNamed) {
 }
 
 TEST_F(DegradedKernelTest, NoCapabilityAtAllNamesBoth) {
-  Child bt({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
-            BINDTRACE_BINARY, "--duration", "1s"});
+  Child bt({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+            "--bounding-set=-all", BINDTRACE_BINARY, "--duration", "1s"});
   EXPECT_EQ(bt.wait(), 3);
   const std::string err = bt.drain_stderr();
   EXPECT_NE(err.find("tracing needs CAP_BPF and CAP_PERFMON"), std::string::npos) << err;

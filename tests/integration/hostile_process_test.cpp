@@ -26,7 +26,9 @@ using testing::free_port;
 using testing::testprog;
 
 // Clear screen, bell, invalid UTF-8, CR, a C1 CSI: 13 bytes of the 15 a comm holds.
-const std::string kComm = "\x1b[2J\a\xc3\x28\xff\r\x9b" "31m";
+const std::string kComm =
+    "\x1b[2J\a\xc3\x28\xff\r\x9b"
+    "31m";
 const std::string kDirName = "d\x1b[31m\a\r\xff";
 const std::string kExeName = "bt\x1b]0;x\a\xfe";
 const std::string kUnixName = "s\x1b[31m\a\r\n";
@@ -52,7 +54,8 @@ void expect_terminal_safe(const std::string& text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto b = static_cast<unsigned char>(text[i]);
     ASSERT_FALSE((b < 0x20 && b != '\n') || b == 0x7f)
-        << "control byte 0x" << std::hex << int(b) << " at " << std::dec << i << " in:\n" << text;
+        << "control byte 0x" << std::hex << int(b) << " at " << std::dec << i << " in:\n"
+        << text;
   }
   EXPECT_EQ(to_valid_utf8(text), text) << "invalid UTF-8 reached the terminal";
 }
@@ -115,7 +118,8 @@ class HostileProcessTest : public ::testing::Test {
 
   // The holder (hostile argv), up before the tracer.
   std::unique_ptr<Child> start_holder() {
-    auto holder = std::make_unique<Child>(hostile("hold", {}, hostile_argv()), Child::Options{.pipe_stdin = true});
+    auto holder =
+        std::make_unique<Child>(hostile("hold", {}, hostile_argv()), Child::Options{.pipe_stdin = true});
     EXPECT_TRUE(holder->expect_line("ready")) << holder->drain_stderr();
     return holder;
   }
@@ -197,15 +201,16 @@ TEST_F(HostileProcessTest, WhoOnTheHoldersPortEscapesTextAndKeepsJsonValid) {
   ASSERT_EQ(lines.size(), 1u);
   ASSERT_EQ(lines[0]["owner"]["holders"].size(), 1u) << lines[0].dump();
   EXPECT_EQ(lines[0]["owner"]["holders"][0]["comm"], to_valid_utf8(kComm));
-  EXPECT_EQ(lines[0]["owner"]["holders"][0]["cmdline"], to_valid_utf8(join_cmdline(raw_cmdline(holder->pid()))));
+  EXPECT_EQ(lines[0]["owner"]["holders"][0]["cmdline"],
+            to_valid_utf8(join_cmdline(raw_cmdline(holder->pid()))));
 }
 
 TEST_F(HostileProcessTest, TheAgentsLogStaysValidJson) {
   pin_dir_ = "/sys/fs/bpf/bt-hostile-" + std::to_string(::getpid());
   const fs::path log = root_ / "events.jsonl";
   auto holder = start_holder();
-  Child agent({BINDTRACE_BINARY, "agent", "--log", log.string(), "--pin-dir", pin_dir_, "--metrics", "off", "--comm",
-               kComm});
+  Child agent({BINDTRACE_BINARY, "agent", "--log", log.string(), "--pin-dir", pin_dir_, "--metrics", "off",
+               "--comm", kComm});
   bool attached = false;
   while (auto line = agent.read_err_line())
     if (line->find("attached") != std::string::npos) {

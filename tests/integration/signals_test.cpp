@@ -59,9 +59,26 @@ TEST_F(SignalsTest, SigtermInJsonModeFlushesEveryEventAndTheCounters) {
   EXPECT_NE(err.find("printed 2"), std::string::npos) << err;
 }
 
+// Flush means what the kernel already sent too: three failures wait in the
+// ring buffer (bindtrace stopped) when SIGTERM arrives.
+TEST_F(SignalsTest, SigtermPrintsTheEventsAlreadyInTheRingBuffer) {
+  const auto port = free_port();
+  Child bt({BINDTRACE_BINARY, "--json", "--no-owner", "--port", std::to_string(port)});
+  ASSERT_TRUE(bt.read_err_line());
+  bt.signal(SIGSTOP);
+  for (int i = 0; i < 3; ++i) fail_bind(port);
+  bt.signal(SIGTERM);
+  bt.signal(SIGCONT);
+  int printed = 0;
+  while (auto line = bt.read_line()) printed += nlohmann::json::parse(*line)["event"] == "bind_failed";
+  EXPECT_EQ(bt.wait(), 0);
+  EXPECT_EQ(printed, 3) << bt.drain_stderr();
+}
+
 TEST_F(SignalsTest, TraceIntoAClosedPipeEndsQuietlyWithStatusZero) {
   const auto port = free_port();
-  Child bt({BINDTRACE_BINARY, "--json", "--port", std::to_string(port)}, Child::Options{.stdout_reader_gone = true});
+  Child bt({BINDTRACE_BINARY, "--json", "--port", std::to_string(port)},
+           Child::Options{.stdout_reader_gone = true});
   auto attached = bt.read_err_line();
   ASSERT_TRUE(attached);
   ASSERT_NE(attached->find("attached"), std::string::npos) << *attached;
@@ -72,8 +89,8 @@ TEST_F(SignalsTest, TraceIntoAClosedPipeEndsQuietlyWithStatusZero) {
 
 TEST_F(SignalsTest, TracePipedIntoHeadEndsWithStatusZero) {
   const auto port = free_port();
-  const std::string command = "'" + std::string(BINDTRACE_BINARY) + "' --json --port " + std::to_string(port) +
-                              " | head -n 1; echo \"bindtrace=${PIPESTATUS[0]}\"";
+  const std::string command = "'" + std::string(BINDTRACE_BINARY) + "' --json --port " +
+                              std::to_string(port) + " | head -n 1; echo \"bindtrace=${PIPESTATUS[0]}\"";
   Child pipeline({"bash", "-c", command});
   ASSERT_TRUE(pipeline.read_err_line());  // attached
   fail_bind(port);
@@ -97,9 +114,11 @@ TEST_F(SignalsTest, TracePipedIntoHeadEndsWithStatusZero) {
 // The one-shot commands write everything at once: their first write fails.
 TEST_F(SignalsTest, WhoDumpAndInfoIntoAClosedPipeEndQuietlyWithStatusZero) {
   const std::string log = std::string(BINDTRACE_FIXTURES_DIR) + "/dump/rotated/events.jsonl";
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"who"}, {"who", "--json"}, {"info"}, {"dump", "--json", "--log", log, "--no-recorder"},
-        {"dump", "--log", log, "--no-recorder"}}) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"who"},
+                                               {"who", "--json"},
+                                               {"info"},
+                                               {"dump", "--json", "--log", log, "--no-recorder"},
+                                               {"dump", "--log", log, "--no-recorder"}}) {
     std::vector<std::string> argv = args;
     argv.insert(argv.begin(), BINDTRACE_BINARY);
     Child child(argv, Child::Options{.stdout_reader_gone = true});

@@ -365,6 +365,15 @@ TEST(AgentConfig, PathsMustBeAbsolute) {
             "agent.toml:2:8: [log] path: 'events.jsonl' is not an absolute path");
 }
 
+// The agent removes everything in an incompatible pin directory: it must be
+// its own directory on bpffs, never /etc or the bpffs root.
+TEST(AgentConfig, PinDirOutsideBpffsIsRejected) {
+  const std::string etc = parse_error("[recorder]\npin_dir = \"/etc\"\n");
+  EXPECT_EQ(etc.rfind("agent.toml:2:11: [recorder] pin_dir: '/etc' ", 0), 0u) << etc;
+  const std::string root = parse_error("[recorder]\npin_dir = \"/sys/fs/bpf\"\n");
+  EXPECT_NE(root.find("root of a bpf filesystem"), std::string::npos) << root;
+}
+
 TEST(AgentConfig, UnknownChoiceListsTheChoices) {
   EXPECT_EQ(parse_error("[owner]\npath = \"proc\"\n"),
             "agent.toml:2:8: [owner] path: 'proc' is not one of auto, index, iterators, sock_diag");

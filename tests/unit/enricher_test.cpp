@@ -1,10 +1,10 @@
 // Completing events from /proc (fixtures): only while the pid still belongs
 // to the process that made the event; a reused pid is a failed lookup, never
 // another process's command line.
+#include "bindtrace/enricher.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
-
-#include "bindtrace/enricher.hpp"
 
 namespace bindtrace {
 namespace {
@@ -35,7 +35,7 @@ TEST(EventEnricher, ALongCommandLineIsCompletedFromProc) {
 TEST(EventEnricher, APidStartedAfterTheEventIsAnotherProcessAndIsNotRead) {
   EventEnricher enricher(BINDTRACE_FIXTURES_DIR "/proc");
   Event e = truncated_event(fixture_start_ns() - 5'000'000'000ULL);  // the event came before pid 1001 started
-  EXPECT_EQ(enricher.complete(e), 2u);                              // cmdline and cgroup, both counted
+  EXPECT_EQ(enricher.complete(e), 2u);                               // cmdline and cgroup, both counted
   EXPECT_EQ(e.process.cmdline, "python3 -m http.ser");
   EXPECT_TRUE(e.process.cmdline_truncated);
   EXPECT_EQ(e.process.cgroup, "");

@@ -1,6 +1,8 @@
 // Degraded kernels and environments, decided without one: lockdown from the
 // securityfs file's content, the no-BTF sentence, --btf FILE, RLIMIT_MEMLOCK,
 // and which pin directories agent and unpin may fill and empty.
+#include "bindtrace/kernel_env.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
@@ -8,7 +10,6 @@
 #include <string>
 
 #include "bindtrace/errors.hpp"
-#include "bindtrace/kernel_env.hpp"
 
 namespace bindtrace {
 namespace {
@@ -74,11 +75,16 @@ TEST(BtfFile, AMissingFileIsAUsageErrorNamingTheOption) {
 }
 
 TEST(BtfFile, AFileThatIsNotBtfIsAUsageErrorOnOneLine) {
-  const std::string message =
-      usage_error([] { check_btf_file(BINDTRACE_FIXTURES_DIR "/proc/1001/stat"); });
+  const std::string message = usage_error([] { check_btf_file(BINDTRACE_FIXTURES_DIR "/proc/1001/stat"); });
   EXPECT_EQ(message.rfind("--btf: '", 0), 0u) << message;
   EXPECT_NE(message.find("is not a BTF file"), std::string::npos) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos);
+}
+
+TEST(BtfFile, ADeviceOrAHugeFileIsRefusedBeforeLibbpfReadsIt) {
+  // libbpf would read /dev/zero forever.
+  EXPECT_NE(usage_error([] { check_btf_file("/dev/zero"); }).find("is not a BTF file"), std::string::npos);
+  EXPECT_NE(usage_error([] { check_btf_file("/proc/kcore"); }), "");
 }
 
 TEST(BtfFile, TheKernelsOwnBtfIsAccepted) {
@@ -124,7 +130,8 @@ TEST(PinDir, AnEmptyOrRelativePathIsRefused) {
 
 TEST(PinDir, ADirectoryOutsideBpffsIsRefusedSoUnpinCannotEmptyIt) {
   const std::string message = usage_error([] { check_pin_dir("--pin-dir", "/etc"); });
-  EXPECT_EQ(message, "--pin-dir: '/etc' is not on a bpf filesystem (pins live on bpffs, e.g. /sys/fs/bpf/bindtrace)");
+  EXPECT_EQ(message,
+            "--pin-dir: '/etc' is not on a bpf filesystem (pins live on bpffs, e.g. /sys/fs/bpf/bindtrace)");
   EXPECT_NE(usage_error([] { check_pin_dir("--pin-dir", "/tmp/not-yet-there/pins"); }), "");
 }
 

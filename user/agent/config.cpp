@@ -401,7 +401,11 @@ class ConfigReader {
              v.fail(std::to_string(slots) + " is not a power of two");
            r.slots = static_cast<std::uint32_t>(slots);
          }},
-        {"pin_dir", [&r](const Value& v) { r.pin_dir = v.absolute_path(); }},
+        {"pin_dir",
+         [&r](const Value& v) {
+           r.pin_dir = v.absolute_path();
+           v.check([&] { check_pin_dir(v.label(), r.pin_dir); });  // the agent may clear it: bpffs only
+         }},
     };
     read_keys(at_, table, "recorder", keys);
   }

@@ -182,12 +182,17 @@ std::string unexpected_argument(CLI::App& app, const std::vector<std::string>& a
   if (first.size() > 1 && first[0] == '-') {
     const std::string name = first.substr(0, first.find('='));
     std::vector<std::string> owners;
-    if (app.get_option_no_throw(name)) owners = {"trace", "info", "who", "check", "agent", "dump"};  // fallthrough
+    if (app.get_option_no_throw(name))
+      owners = {"trace", "info", "who", "check", "agent", "dump"};  // they fall through to the top
     std::vector<std::string> long_names;
-    for (const CLI::Option* o : app.get_options()) long_names.insert(long_names.end(), o->get_lnames().begin(), o->get_lnames().end());
+    auto add_long_names = [&long_names](const CLI::App& a) {
+      for (const CLI::Option* o : a.get_options())
+        long_names.insert(long_names.end(), o->get_lnames().begin(), o->get_lnames().end());
+    };
+    add_long_names(app);
     for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
       if (sub->get_option_no_throw(name)) owners.push_back(sub->get_name());
-      for (const CLI::Option* o : sub->get_options()) long_names.insert(long_names.end(), o->get_lnames().begin(), o->get_lnames().end());
+      add_long_names(*sub);
     }
     if (owners.empty()) {
       const std::size_t dashes = name.find_first_not_of('-');

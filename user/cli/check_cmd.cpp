@@ -1,13 +1,12 @@
 // `bindtrace check PORT|RANGE ... [--from FILE]`: a pre-deployment check.
 // Exit 0 when every port is free, 1 when any is taken (each holder named).
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "bindtrace/errors.hpp"
 #include "bindtrace/capture.hpp"
 #include "bindtrace/escape.hpp"
 #include "bindtrace/owner/resolver.hpp"
+#include "bindtrace/proc_file.hpp"
 #include "bindtrace/sinks.hpp"
 #include "cli/commands.hpp"
 
@@ -15,11 +14,12 @@ namespace bindtrace {
 namespace {
 
 std::vector<PortSpec> ports_from_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError("--from: cannot read '" + escape_for_terminal(path) + "'");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string content = buffer.str();
+  // A .env or compose file is small; /dev/zero or a log would never end.
+  constexpr std::size_t kMaxBytes = 1 << 20;
+  const auto read = read_proc_file(path, kMaxBytes + 1);
+  if (!read) throw UsageError("--from: cannot read '" + escape_for_terminal(path) + "'");
+  if (read->size() > kMaxBytes) throw UsageError("--from: '" + escape_for_terminal(path) + "' is larger than 1 MiB");
+  const std::string& content = *read;
   const bool compose = path.ends_with(".yml") || path.ends_with(".yaml") ||
                        content.find("services:") != std::string::npos;
   return compose ? ports_from_compose(content, path) : ports_from_env(content, path);
