@@ -315,6 +315,38 @@ TEST_F(AgentTest, ActsOnAnAllowedOwnerRunsTheHookAndLogsBoth) {
   EXPECT_EQ(agent.wait(), 0);
 }
 
+TEST_F(AgentTest, AFullDiskIsCountedAndReportedNotACrash) {
+  const fs::path disk = dir_ / "disk";
+  fs::create_directories(disk);
+  ASSERT_EQ(std::system(("mount -t tmpfs -o size=64k bt-agent-disk " + disk.string()).c_str()), 0);
+  {
+    std::ofstream fill(disk / "filler");  // leave almost nothing
+    fill << std::string(60 * 1024, 'x');
+  }
+  log_ = disk / "events.jsonl";
+  Child agent(agent_args());
+  wait_attached(agent);
+  const auto port = free_port();
+  fail_binds(port, 20);  // ~2 KB each with the owner: more than the disk holds
+  bool reported = false;
+  for (int i = 0; i < 10 && !reported; ++i) {
+    auto line = agent.read_err_line(std::chrono::seconds(3));
+    reported = line && line->find("records not written (No space left on device)") != std::string::npos;
+  }
+  EXPECT_TRUE(reported) << agent.drain_stderr();
+  httplib::Client client("127.0.0.1", metrics_port_);
+  auto res = client.Get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body.find("bindtrace_log_write_errors_total 0\n"), std::string::npos) << "the errors are counted";
+  fs::remove(disk / "filler");  // space again: the agent goes on writing
+  const auto later = free_port();
+  fail_binds(later, 1);
+  EXPECT_EQ(wait_for_events(later, 1).size(), 1u);
+  agent.signal(SIGTERM);
+  EXPECT_EQ(agent.wait(), 0) << "a full disk never ends the agent";
+  std::system(("umount " + disk.string()).c_str());
+}
+
 TEST_F(AgentTest, UnpinDetachesAndRemovesTheRecorder) {
   Child agent(agent_args());
   wait_attached(agent);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -83,6 +84,7 @@ struct Agent::Impl {
   mutable std::mutex stats_mutex;
   AgentStats stats;
   std::uint64_t drained_up_to = 0;
+  std::uint64_t reported_log_errors = 0;  // under sink_mutex
 
   Impl(AgentConfig c, std::function<AgentConfig()> r)
       : config(std::move(c)), reload_config(std::move(r)), metrics(config.metrics.max_series) {}
@@ -195,6 +197,11 @@ struct Agent::Impl {
         g.log_records = ls.records;
         g.log_write_errors = ls.write_errors;
         g.log_rotations = ls.rotations;
+        if (ls.write_errors > reported_log_errors) {  // a full disk: said once per tick, never fatal
+          say("event log: " + std::to_string(ls.write_errors - reported_log_errors) + " records not written (" +
+              std::strerror(ls.last_errno) + "); counted in bindtrace_log_write_errors_total");
+          reported_log_errors = ls.write_errors;
+        }
       }
       if (journald) g.journald_errors = journald->errors();
     }
