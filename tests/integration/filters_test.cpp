@@ -79,11 +79,14 @@ TEST_F(FilterTest, ErrnoFilterDropsOtherErrors) {
 
 TEST_F(FilterTest, PidFilterKeepsOnlyThatProcess) {
   const auto port = free_port();
-  // The process is started first and told to act later, so its pid is known.
-  Child late({testprog("bt_sock"), "-a", "10.255.255.1", "-P", std::to_string(port), "--delay-ms", "400", "bind"});
+  // The process is started first and told to act once the tracer is
+  // attached (its stdin closes), so its pid is known to the filter.
+  Child late({testprog("bt_sock"), "-a", "10.255.255.1", "-P", std::to_string(port), "--wait-stdin", "bind"},
+             Child::Options{.pipe_stdin = true});
   TraceOptions options = options_for(std::nullopt, {port});
   options.capture.filter.pid = static_cast<std::uint32_t>(late.pid());
   TraceHarness trace(options);
+  late.close_stdin();
   const pid_t other = fail_bind(port);
   EXPECT_EQ(late.wait(), 1);
   ASSERT_TRUE(trace.wait_for(from(late.pid())));

@@ -76,6 +76,7 @@ static struct {
 	bool stdin_hold;
 	long exit_after_ms; /* -1: not given */
 	long delay_ms; /* sleep before the action, so a test can learn the pid first */
+	bool wait_stdin; /* wait for stdin EOF before the action: the test says when */
 	long count, threads;
 	bool fork;
 	bool unlink_path;
@@ -157,6 +158,7 @@ static void usage(void)
 		"  --hold-on-error                 hold even when the action failed (exit status still 1)\n"
 		"  --exit-after-ms MS              exit MS ms after ready regardless\n"
 		"  --delay-ms MS                   sleep MS ms before the action\n"
+		"  --wait-stdin                    wait until stdin reaches EOF before the action\n"
 		"  --count N                       repeat the action N times (default 1)\n"
 		"  --threads N                     run the --count loop in N threads (default 1)\n"
 		"  --fork                          fork after the action; parent and child hold the sockets\n"
@@ -897,6 +899,7 @@ enum {
 	OPT_UNLINK,
 	OPT_NONBLOCK,
 	OPT_DELAY,
+	OPT_WAIT_STDIN,
 };
 
 static void parse_args(int argc, char **argv)
@@ -923,6 +926,7 @@ static void parse_args(int argc, char **argv)
 		{ "unlink", no_argument, NULL, OPT_UNLINK },
 		{ "nonblock", no_argument, NULL, OPT_NONBLOCK },
 		{ "delay-ms", required_argument, NULL, OPT_DELAY },
+		{ "wait-stdin", no_argument, NULL, OPT_WAIT_STDIN },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -988,6 +992,9 @@ static void parse_args(int argc, char **argv)
 		case OPT_FORK:
 			opt.fork = true;
 			break;
+		case OPT_WAIT_STDIN:
+			opt.wait_stdin = true;
+			break;
 		case OPT_DELAY:
 			opt.delay_ms = parse_long(optarg, 0, 3600L * 1000, "delay-ms");
 			break;
@@ -1052,6 +1059,15 @@ static void raise_nofile(void)
 int main(int argc, char **argv)
 {
 	parse_args(argc, argv);
+	if (opt.wait_stdin) {
+		char c;
+		for (;;) {
+			ssize_t n = read(STDIN_FILENO, &c, 1);
+			if (n > 0 || (n < 0 && errno == EINTR))
+				continue;
+			break;
+		}
+	}
 	if (opt.delay_ms > 0) {
 		struct timespec ts = { opt.delay_ms / 1000, (opt.delay_ms % 1000) * 1000000L };
 		while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
