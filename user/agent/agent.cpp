@@ -147,9 +147,9 @@ struct Agent::Impl {
   void emit(const Event& event) {
     metrics.count_event(event);
     if (event.action) metrics.count_action(event.action->kind, event.action->result);
+    const std::string line = event_to_json_line(event);  // encoded outside the lock
     {
       std::lock_guard lock(sink_mutex);
-      const std::string line = event_to_json_line(event);
       if (log) log->append(line);
       else if (log_to_stdout) std::fwrite(line.data(), 1, line.size(), stdout), std::fflush(stdout);
       if (journald) journald->write(event);
