@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -122,6 +123,25 @@ class Bindtrace {
   bool attached_ = false;
   std::string first_err_;
 };
+
+// Runs `fail`, which makes one call fail on `port`, under `bindtrace --json
+// --max-events 1`, and returns that event (nullopt, with the failure added,
+// when bindtrace did not attach or printed nothing).
+std::optional<json> event_of(std::uint16_t port, const std::function<void()>& fail) {
+  Bindtrace bt(port, 1);
+  if (!bt.attached()) {
+    ADD_FAILURE() << "bindtrace did not attach: " << bt.first_err();
+    return std::nullopt;
+  }
+  fail();
+  auto e = bt.next();
+  if (!e) {
+    ADD_FAILURE() << "no event from bindtrace";
+    return std::nullopt;
+  }
+  EXPECT_EQ(bt.wait(), 0);
+  return e;
+}
 
 bool contains(const json& value, const std::string& needle) {
   return value.is_string() && value.get<std::string>().find(needle) != std::string::npos;
@@ -287,17 +307,14 @@ TEST_F(DiagnosisTest, SystemVsUserUserUnitFailsAgainstTheSystemUnitAndIsToldToUs
   const std::string unit = "bt-svu-" + tag_ + ".service";
   auto system_copy = hold(port, "/system.slice/" + unit);
 
-  Bindtrace bt(port, 1);
-  ASSERT_TRUE(bt.attached()) << bt.first_err();
-  Child user_copy({"setpriv", "--reuid=1000", "--regid=1000", "--clear-groups", "env",
-                   "BT_PORT=" + std::to_string(port), testprog("bt_hold")},
-                  Child::Options{.cgroup_procs =
-                                     cgroups_->make("/user.slice/user-1000.slice/user@1000.service/app.slice/" + unit)});
-  EXPECT_EQ(wait_within(user_copy, 10s), 1);
-
-  const auto e = bt.next();
-  ASSERT_TRUE(e) << "no event from bindtrace";
-  EXPECT_EQ(bt.wait(), 0);
+  const auto e = event_of(port, [&] {
+    Child user_copy({"setpriv", "--reuid=1000", "--regid=1000", "--clear-groups", "env",
+                     "BT_PORT=" + std::to_string(port), testprog("bt_hold")},
+                    Child::Options{.cgroup_procs =
+                                       cgroups_->make("/user.slice/user-1000.slice/user@1000.service/app.slice/" + unit)});
+    EXPECT_EQ(wait_within(user_copy, 10s), 1);
+  });
+  ASSERT_TRUE(e);
   EXPECT_EQ((*e)["process"]["uid"], 1000);
   EXPECT_EQ((*e)["process"]["service"]["scope"], "user") << e->dump();
   EXPECT_EQ((*e)["process"]["service"]["name"], unit) << e->dump();
@@ -436,14 +453,11 @@ TEST_F(DiagnosisTest, ContainerPortDockerProxyPublishesThePortAHostServerWants) 
                     {"-proto", "tcp", "-host-ip", "0.0.0.0", "-host-port", std::to_string(port), "-container-ip",
                      "172.17.0.2", "-container-port", "80"});
 
-  Bindtrace bt(port, 1);
-  ASSERT_TRUE(bt.attached()) << bt.first_err();
-  auto web = http_server(port);
-  EXPECT_EQ(wait_within(*web, 10s), 1);
-
-  const auto e = bt.next();
-  ASSERT_TRUE(e) << "no event from bindtrace";
-  EXPECT_EQ(bt.wait(), 0);
+  const auto e = event_of(port, [&] {
+    auto web = http_server(port);
+    EXPECT_EQ(wait_within(*web, 10s), 1);
+  });
+  ASSERT_TRUE(e);
   EXPECT_EQ((*e)["owner"]["kind"], "forwarder") << e->dump();
   ASSERT_FALSE((*e)["owner"]["holders"].empty()) << e->dump();
   EXPECT_EQ((*e)["owner"]["holders"][0]["pid"], proxy->pid());
@@ -479,14 +493,11 @@ TEST_F(DiagnosisTest, SocketActivationHandedOverSocketNamesTheSocketUnitNotOnlyT
   ASSERT_TRUE(ready) << activator.drain_stderr();
   ASSERT_NE(ready->find("activated=1"), std::string::npos) << *ready;
 
-  Bindtrace bt(port, 1);
-  ASSERT_TRUE(bt.attached()) << bt.first_err();
-  Child other({testprog("bt_sock"), "-a", "127.0.0.1", "-P", std::to_string(port), "bind"});
-  EXPECT_EQ(wait_within(other, 10s), 1);
-
-  const auto e = bt.next();
-  ASSERT_TRUE(e) << "no event from bindtrace";
-  EXPECT_EQ(bt.wait(), 0);
+  const auto e = event_of(port, [&] {
+    Child other({testprog("bt_sock"), "-a", "127.0.0.1", "-P", std::to_string(port), "bind"});
+    EXPECT_EQ(wait_within(other, 10s), 1);
+  });
+  ASSERT_TRUE(e);
   ASSERT_FALSE((*e)["owner"]["holders"].empty()) << e->dump();
   EXPECT_EQ((*e)["owner"]["holders"][0]["pid"], activator.pid());
   EXPECT_EQ((*e)["owner"]["holders"][0]["service"]["socket_unit"], socket_unit) << e->dump();
@@ -522,14 +533,11 @@ TEST_F(DiagnosisTest, SocketActivationWaitingActivatorIsAPlainHolderStoppedByPid
     }() + " 00000000:0000 0A") != std::string::npos;
   })) << activator.drain_stderr();
 
-  Bindtrace bt(port, 1);
-  ASSERT_TRUE(bt.attached()) << bt.first_err();
-  Child other({testprog("bt_sock"), "-a", "127.0.0.1", "-P", std::to_string(port), "bind"});
-  EXPECT_EQ(wait_within(other, 10s), 1);
-
-  const auto e = bt.next();
-  ASSERT_TRUE(e) << "no event from bindtrace";
-  EXPECT_EQ(bt.wait(), 0);
+  const auto e = event_of(port, [&] {
+    Child other({testprog("bt_sock"), "-a", "127.0.0.1", "-P", std::to_string(port), "bind"});
+    EXPECT_EQ(wait_within(other, 10s), 1);
+  });
+  ASSERT_TRUE(e);
   ASSERT_FALSE((*e)["owner"]["holders"].empty()) << e->dump();
   EXPECT_EQ((*e)["owner"]["holders"][0]["pid"], activator.pid());
   EXPECT_EQ((*e)["owner"]["holders"][0]["comm"], "systemd-socket-");  // TASK_COMM_LEN
@@ -547,14 +555,11 @@ TEST_F(DiagnosisTest, TimeWaitRapidRestartWithoutReuseaddrIsToldToSetItAndHowLon
   ASSERT_TRUE(first.expect_line("timewait")) << first.drain_stderr();
   EXPECT_EQ(wait_within(first, 5s), 0);
 
-  Bindtrace bt(port, 1);
-  ASSERT_TRUE(bt.attached()) << bt.first_err();
-  Child restart({testprog("bt_sock"), "-a", "127.0.0.1", "-P", std::to_string(port), "bind"});
-  EXPECT_EQ(wait_within(restart, 10s), 1);
-
-  const auto e = bt.next();
-  ASSERT_TRUE(e) << "no event from bindtrace";
-  EXPECT_EQ(bt.wait(), 0);
+  const auto e = event_of(port, [&] {
+    Child restart({testprog("bt_sock"), "-a", "127.0.0.1", "-P", std::to_string(port), "bind"});
+    EXPECT_EQ(wait_within(restart, 10s), 1);
+  });
+  ASSERT_TRUE(e);
   EXPECT_EQ((*e)["socket"]["reuseaddr"], false);
   EXPECT_EQ((*e)["owner"]["kind"], "time_wait") << e->dump();
   EXPECT_GE((*e)["owner"]["count"].get<int>(), 1) << e->dump();
@@ -630,14 +635,11 @@ TEST_F(DiagnosisTest, ReuseportMismatchListenerSetsItAndTheNewSocketDoesNot) {
                  Child::Options{.pipe_stdin = true});
   ASSERT_TRUE(listener.expect_line("ready")) << listener.drain_stderr();
 
-  Bindtrace bt(port, 1);
-  ASSERT_TRUE(bt.attached()) << bt.first_err();
-  Child worker({testprog("bt_sock"), "-a", "127.0.0.1", "-P", std::to_string(port), "listen"});
-  EXPECT_EQ(wait_within(worker, 10s), 1);
-
-  const auto e = bt.next();
-  ASSERT_TRUE(e) << "no event from bindtrace";
-  EXPECT_EQ(bt.wait(), 0);
+  const auto e = event_of(port, [&] {
+    Child worker({testprog("bt_sock"), "-a", "127.0.0.1", "-P", std::to_string(port), "listen"});
+    EXPECT_EQ(wait_within(worker, 10s), 1);
+  });
+  ASSERT_TRUE(e);
   EXPECT_EQ((*e)["socket"]["reuseport"], false);
   ASSERT_FALSE((*e)["owner"]["holders"].empty()) << e->dump();
   EXPECT_EQ((*e)["owner"]["holders"][0]["pid"], listener.pid());
@@ -727,14 +729,11 @@ TEST_F(DiagnosisTest, PrivilegedPortUnprivilegedUserOnPort80IsOfferedTheCapabili
 TEST_F(DiagnosisTest, AddressNotAvailableServerBindsAnAddressNoInterfaceHas) {
   const std::uint16_t port = free_port();
   ASSERT_EQ(std::system("ip -br addr | grep -q '10\\.255\\.255\\.1/'"), 256) << "10.255.255.1 is configured here";
-  Bindtrace bt(port, 1);
-  ASSERT_TRUE(bt.attached()) << bt.first_err();
-  Child web({kPython, "-m", "http.server", "--bind", "10.255.255.1", std::to_string(port)});
-  EXPECT_EQ(wait_within(web, 10s), 1);  // OSError: [Errno 99] Cannot assign requested address
-
-  const auto e = bt.next();
-  ASSERT_TRUE(e) << "no event from bindtrace";
-  EXPECT_EQ(bt.wait(), 0);
+  const auto e = event_of(port, [&] {
+    Child web({kPython, "-m", "http.server", "--bind", "10.255.255.1", std::to_string(port)});
+    EXPECT_EQ(wait_within(web, 10s), 1);
+  });
+  ASSERT_TRUE(e);
   EXPECT_EQ((*e)["error"], "EADDRNOTAVAIL");
   EXPECT_EQ((*e)["addr"], "10.255.255.1");
 
