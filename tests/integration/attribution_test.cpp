@@ -34,6 +34,7 @@
 #include "bindtrace/attribute/socket_activation.hpp"
 #include "bindtrace/kernel_env.hpp"
 #include "bindtrace/owner/resolver.hpp"
+#include "cgroup_fixture.hpp"
 #include "process.hpp"
 #include "real_parts.hpp"
 #include "trace_harness.hpp"
@@ -105,35 +106,14 @@ std::string container_id(char tag) {
 
 // ---------------------------------------------------------------------------
 
-class AttributionTest : public ::testing::Test {
+class AttributionTest : public testing::CgroupFixture {
  protected:
-  void SetUp() override {
-    BINDTRACE_REQUIRE_BPF();
-    root_ = find_cgroup2_mount();
-    ASSERT_FALSE(root_.empty()) << "no cgroup2 mount";
-    cgroups_ = std::make_unique<CgroupDirs>(root_);
-    tag_ = std::to_string(::getpid());
-  }
-  void TearDown() override { cgroups_.reset(); }
-
-  // bt_hold on 0.0.0.0:port (any argv: `program` may be a renamed copy),
-  // placed in cgroup `rel` ("" = where the test runs). Holds until stdin closes.
-  std::unique_ptr<Child> hold(std::uint16_t port, const std::string& rel = "",
-                              const std::string& program = testprog("bt_hold"),
-                              const std::vector<std::string>& args = {}) {
-    return hold_with_bt_hold(*cgroups_, port, rel, program, args);
-  }
-
   // The built binary's --json output, one event.
   static std::optional<nlohmann::json> event_from(Child& bt) {
     auto line = bt.read_line(10s);
     if (!line) return std::nullopt;
     return nlohmann::json::parse(*line);
   }
-
-  std::string root_;
-  std::string tag_;
-  std::unique_ptr<CgroupDirs> cgroups_;
 };
 
 // ---------------------------------------------------------------------------

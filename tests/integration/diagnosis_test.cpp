@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "bindtrace/kernel_env.hpp"
+#include "cgroup_fixture.hpp"
 #include "process.hpp"
 #include "real_parts.hpp"
 #include "trace_harness.hpp"
@@ -164,24 +165,8 @@ std::string summary_of(const json& event) {
 
 // ---------------------------------------------------------------------------
 
-class DiagnosisTest : public ::testing::Test {
+class DiagnosisTest : public testing::CgroupFixture {
  protected:
-  void SetUp() override {
-    BINDTRACE_REQUIRE_BPF();
-    root_ = find_cgroup2_mount();
-    ASSERT_FALSE(root_.empty()) << "no cgroup2 mount";
-    cgroups_ = std::make_unique<CgroupDirs>(root_);
-    tag_ = std::to_string(::getpid());
-  }
-  void TearDown() override { cgroups_.reset(); }
-
-  // bt_hold (or a renamed copy) on 0.0.0.0:port in cgroup `rel`, until stdin closes.
-  std::unique_ptr<Child> hold(std::uint16_t port, const std::string& rel = "",
-                              const std::string& program = testprog("bt_hold"),
-                              const std::vector<std::string>& args = {}) {
-    return hold_with_bt_hold(*cgroups_, port, rel, program, args);
-  }
-
   // `python3 -m http.server PORT` as a person types it, in cgroup `rel`.
   std::unique_ptr<Child> http_server(std::uint16_t port, const std::string& rel = "") {
     Child::Options options;
@@ -189,10 +174,6 @@ class DiagnosisTest : public ::testing::Test {
     return std::make_unique<Child>(std::vector<std::string>{kPython, "-m", "http.server", std::to_string(port)},
                                    options);
   }
-
-  std::string root_;
-  std::string tag_;
-  std::unique_ptr<CgroupDirs> cgroups_;
 };
 
 // ---------------------------------------------------------------------------

@@ -52,6 +52,7 @@
 #include <vector>
 
 #include "bindtrace/kernel_env.hpp"
+#include "cgroup_fixture.hpp"
 #include "process.hpp"
 #include "real_parts.hpp"
 #include "trace_harness.hpp"
@@ -118,14 +119,11 @@ struct ManagerLook {
 
 // ---------------------------------------------------------------------------
 
-class ManagersBothSidesTest : public ::testing::Test {
+class ManagersBothSidesTest : public testing::CgroupFixture {
  protected:
   void SetUp() override {
-    BINDTRACE_REQUIRE_BPF();
-    root_ = find_cgroup2_mount();
-    ASSERT_FALSE(root_.empty()) << "no cgroup2 mount";
-    cgroups_ = std::make_unique<CgroupDirs>(root_);
-    tag_ = std::to_string(::getpid());
+    CgroupFixture::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     dir_ = std::make_unique<TempDir>(::testing::UnitTest::GetInstance()->current_test_info()->name());
   }
   void TearDown() override {
@@ -290,9 +288,6 @@ class ManagersBothSidesTest : public ::testing::Test {
   }
 
 
-  std::string root_;
-  std::string tag_;
-  std::unique_ptr<CgroupDirs> cgroups_;
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<Child> bt_;
   std::deque<Side> sides_;
