@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bindtrace/clock.hpp"
 #include "bindtrace/escape.hpp"
 #include "bindtrace/events.hpp"
 #include "bindtrace/owner/conflict.hpp"
@@ -120,6 +121,35 @@ void BM_JsonLineWithOwner(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
 }
 BENCHMARK(BM_JsonLineWithOwner);
+
+// Control characters, quotes and invalid UTF-8 in every process string: the
+// escaping and U+FFFD slow path.
+void BM_JsonLineHostile(benchmark::State& state) {
+  bt::Event ev = event_with_owner();
+  const std::string hostile = std::string("ev\x1b]0;t\x07\"q\\ \xff\xfe caf\xc3\xa9 ") + ev.process.cmdline;
+  ev.process.comm = hostile.substr(0, 15);
+  ev.process.cmdline = hostile;
+  ev.process.cgroup = hostile;
+  ev.owner->holders.front().cmdline = hostile;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    std::string line = bt::event_to_json_line(ev);
+    bytes += line.size();
+    benchmark::DoNotOptimize(line);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+BENCHMARK(BM_JsonLineHostile);
+
+// The RFC 3339 timestamp every JSON line starts with.
+void BM_JsonTime(benchmark::State& state) {
+  std::int64_t t = kOffset;
+  for (auto _ : state) {
+    std::string text = bt::format_rfc3339_ns(t++);
+    benchmark::DoNotOptimize(text);
+  }
+}
+BENCHMARK(BM_JsonTime);
 
 void BM_TextBlock(benchmark::State& state) {
   const bt::Event ev = decoded(record_v4());

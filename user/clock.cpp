@@ -3,6 +3,7 @@
 #include "bindtrace/clock.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 
@@ -43,11 +44,27 @@ std::string format_rfc3339_ns(std::int64_t realtime_ns) {
   const chrono::sys_days day = chrono::floor<chrono::days>(time);
   const chrono::year_month_day date{day};
   const chrono::hh_mm_ss clock{time - day};
-  char text[48];
-  std::snprintf(text, sizeof(text), "%04d-%02u-%02uT%02d:%02d:%02d.%09lldZ", int{date.year()},
-                unsigned{date.month()}, unsigned{date.day()}, static_cast<int>(clock.hours().count()),
-                static_cast<int>(clock.minutes().count()), static_cast<int>(clock.seconds().count()),
-                static_cast<long long>(nanoseconds));
+  // int64 nanoseconds span the years 1677..2262: always four digits.
+  const int year = int{date.year()};
+  // Fixed width, digits written directly: this runs for every event line.
+  std::string text(30, '0');  // YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ
+  auto digits = [&text](std::size_t end, std::uint64_t value, int width) {
+    for (int i = 0; i < width; ++i, value /= 10) text[end - 1 - static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+  };
+  digits(4, static_cast<std::uint64_t>(year), 4);
+  text[4] = '-';
+  digits(7, unsigned{date.month()}, 2);
+  text[7] = '-';
+  digits(10, unsigned{date.day()}, 2);
+  text[10] = 'T';
+  digits(13, static_cast<std::uint64_t>(clock.hours().count()), 2);
+  text[13] = ':';
+  digits(16, static_cast<std::uint64_t>(clock.minutes().count()), 2);
+  text[16] = ':';
+  digits(19, static_cast<std::uint64_t>(clock.seconds().count()), 2);
+  text[19] = '.';
+  digits(29, static_cast<std::uint64_t>(nanoseconds), 9);
+  text[29] = 'Z';
   return text;
 }
 

@@ -1,6 +1,8 @@
 #include "bindtrace/clock.hpp"
 
 #include <gtest/gtest.h>
+
+#include <limits>
 #include <time.h>
 
 #include <cstdlib>
@@ -49,6 +51,11 @@ TEST(Clock, Rfc3339HandlesLeapDay) {
 
 TEST(Clock, Rfc3339BeforeEpochBorrowsFromTheSecond) {
   EXPECT_EQ(format_rfc3339_ns(-1), "1969-12-31T23:59:59.999999999Z");
+}
+
+TEST(Clock, Rfc3339CoversTheWholeRangeOfNanosecondStamps) {
+  EXPECT_EQ(format_rfc3339_ns(std::numeric_limits<std::int64_t>::max()), "2262-04-11T23:47:16.854775807Z");
+  EXPECT_EQ(format_rfc3339_ns(std::numeric_limits<std::int64_t>::min()), "1677-09-21T00:12:43.145224192Z");
 }
 
 TEST(Clock, ClockTimeIsLocalWithMicroseconds) {

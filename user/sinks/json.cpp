@@ -1,89 +1,29 @@
-// JSON lines per DESIGN.md's output contract. Every string from the traced
-// process goes through to_valid_utf8, so a line is always valid JSON.
+// JSON lines per DESIGN.md's output contract. Each object of the contract has
+// one encoder here, written with JsonWriter (no DOM on the hot path); the
+// nlohmann DOM versions other commands embed are parsed from its output.
+// JsonWriter puts every string through to_valid_utf8 (one that is all ASCII
+// is already valid), so a line is always valid JSON.
 #include <cstdio>
 
 #include "bindtrace/clock.hpp"
 #include "bindtrace/errno_names.hpp"
-#include "bindtrace/escape.hpp"
+#include "bindtrace/json_writer.hpp"
 #include "bindtrace/sinks.hpp"
 
 namespace bindtrace {
+namespace {
 
-nlohmann::ordered_json event_to_json(const Event& event) {
-  using json = nlohmann::ordered_json;
-  json j = json::object();
-  j["time"] = format_rfc3339_ns(event.realtime_ns);
-  j["event"] = event_name(event);
-  j["errno"] = event.err;
-  j["error"] = event.err == 0 ? std::string_view() : errno_name(event.err);
-  j["proto"] = proto_name(event.proto);
-  j["family"] = family_name(event.endpoint.family);
-  j["addr"] = to_valid_utf8(event.endpoint.address);
-  if (event.endpoint.has_port()) j["port"] = event.endpoint.port;
-  if (event.endpoint.v4_mapped) j["v4_mapped"] = true;
-  j["netns"] = event.netns;
-  j["tier"] = tier_name(event.tier);
-  if (event.seq != 0) j["seq"] = event.seq;
-  if (event.from_recorder) j["source"] = "recorder";
-
-  json process = json::object();
-  process["pid"] = event.process.pid;
-  process["tid"] = event.process.tid;
-  process["ppid"] = event.process.ppid;
-  process["uid"] = event.process.uid;
-  process["comm"] = to_valid_utf8(event.process.comm);
-  process["cmdline"] = to_valid_utf8(event.process.cmdline);
-  if (event.process.cmdline_truncated) process["cmdline_truncated"] = true;
-  process["cgroup"] = to_valid_utf8(event.process.cgroup);
-  process["cgroup_id"] = event.process.cgroup_id;
-  if (!event.process.exe.empty()) process["exe"] = to_valid_utf8(event.process.exe);
-  if (!event.process.cwd.empty()) process["cwd"] = to_valid_utf8(event.process.cwd);
-  if (event.process.service) process["service"] = service_to_json(*event.process.service);
-  j["process"] = std::move(process);
-
-  if (event.owner) j["owner"] = owner_to_json(*event.owner);
-  if (event.diagnosis) j["diagnosis"] = diagnosis_to_json(*event.diagnosis);
-  if (!event.alternatives.empty()) j["alternatives"] = event.alternatives;
-  if (event.action) {
-    const ActionRecord& a = *event.action;
-    j["action"] = {{"kind", a.kind},
-                   {"target", to_valid_utf8(a.target)},
-                   {"result", to_valid_utf8(a.result)},
-                   {"signal", a.signal},
-                   {"elapsed_ms", a.elapsed_ms},
-                   {"port_free_after", a.port_free_after}};
-  }
-  if (event.socket.known) {
-    j["socket"] = {{"reuseaddr", event.socket.reuseaddr},
-                   {"reuseport", event.socket.reuseport},
-                   {"v6only", event.socket.v6only},
-                   {"type", event.socket.type == 1 ? "stream" : event.socket.type == 2 ? "dgram" : "other"}};
-  }
-  return j;
-}
-
-nlohmann::ordered_json diagnosis_to_json(const Diagnosis& d) {
-  nlohmann::ordered_json j;
-  j["code"] = d.code;
-  j["summary"] = to_valid_utf8(d.summary);
-  j["remedies"] = nlohmann::ordered_json::array();
-  for (const std::string& r : d.remedies) j["remedies"].push_back(to_valid_utf8(r));
-  j["restart_loop"] = d.restart_loop;
-  if (d.failures_in_window > 1) j["failures_in_window"] = d.failures_in_window;
-  return j;
-}
-
-nlohmann::ordered_json service_to_json(const Service& s) {
-  nlohmann::ordered_json j;
-  j["manager"] = s.manager;
-  j["name"] = to_valid_utf8(s.name);
-  auto put = [&j](const char* key, const std::string& value) {
-    if (!value.empty()) j[key] = to_valid_utf8(value);
+void write_service(JsonWriter& w, const Service& s) {
+  w.begin_object();
+  w.member("manager", s.manager);
+  w.member("name", s.name);
+  const auto put = [&w](JsonKey key, const std::string& value) {
+    if (!value.empty()) w.member(key, value);
   };
   put("unit", s.unit);
   put("scope", s.scope);
   put("slice", s.slice);
-  if (s.uid) j["uid"] = *s.uid;
+  if (s.uid) w.member("uid", *s.uid);
   put("program", s.program);
   put("group", s.group);
   put("container_id", s.container_id);
@@ -93,63 +33,198 @@ nlohmann::ordered_json service_to_json(const Service& s) {
   put("outer", s.outer);
   put("partial", s.partial);
   if (!s.notes.empty()) {
-    j["notes"] = nlohmann::ordered_json::array();
-    for (const std::string& note : s.notes) j["notes"].push_back(to_valid_utf8(note));
+    w.key("notes");
+    w.begin_array();
+    for (const std::string& note : s.notes) w.string(note);
+    w.end_array();
   }
-  return j;
+  w.end_object();
 }
 
-nlohmann::ordered_json socket_to_json(const SocketEntry& s) {
-  nlohmann::ordered_json j;
-  j["proto"] = proto_name(s.proto);
-  j["family"] = family_name(s.family);
-  j["addr"] = s.local_addr;
-  j["port"] = s.local_port;
-  j["state"] = s.proto == Proto::udp ? std::string_view("BOUND") : tcp_state_name(s.state);
-  if (s.v4_mapped) j["v4_mapped"] = true;
+void write_diagnosis(JsonWriter& w, const Diagnosis& d) {
+  w.begin_object();
+  w.member("code", d.code);
+  w.member("summary", d.summary);
+  w.key("remedies");
+  w.begin_array();
+  for (const std::string& remedy : d.remedies) w.string(remedy);
+  w.end_array();
+  w.member("restart_loop", d.restart_loop);
+  if (d.failures_in_window > 1) w.member("failures_in_window", d.failures_in_window);
+  w.end_object();
+}
+
+void write_socket(JsonWriter& w, const SocketEntry& s) {
+  w.begin_object();
+  w.member("proto", proto_name(s.proto));
+  w.member("family", family_name(s.family));
+  w.member("addr", s.local_addr);
+  w.member("port", s.local_port);
+  w.member("state", s.proto == Proto::udp ? std::string_view("BOUND") : tcp_state_name(s.state));
+  if (s.v4_mapped) w.member("v4_mapped", true);
   if (s.options_known) {
-    j["reuseaddr"] = s.reuseaddr;
-    j["reuseport"] = s.reuseport;
+    w.member("reuseaddr", s.reuseaddr);
+    w.member("reuseport", s.reuseport);
   }
-  if (s.family == Family::ipv6) j["v6only"] = s.v6only;
-  j["uid"] = s.uid;
-  if (s.inode != 0) j["inode"] = s.inode;
-  if (s.expires_ms >= 0) j["expires_ms"] = s.expires_ms;
-  return j;
+  if (s.family == Family::ipv6) w.member("v6only", s.v6only);
+  w.member("uid", s.uid);
+  if (s.inode != 0) w.member("inode", s.inode);
+  if (s.expires_ms >= 0) w.member("expires_ms", s.expires_ms);
+  w.end_object();
 }
 
-nlohmann::ordered_json owner_to_json(const Owner& owner) {
-  nlohmann::ordered_json j;
-  j["kind"] = owner_kind_name(owner.kind);
-  if (!owner.state.empty()) j["state"] = owner.state;
-  j["source"] = owner_source_name(owner.source);
+void write_holder(JsonWriter& w, const Holder& h) {
+  w.begin_object();
+  w.member("pid", h.pid);
+  w.member("comm", h.comm);
+  w.member("cmdline", h.cmdline);
+  w.member("uid", h.uid);
+  w.member("cgroup", h.cgroup);
+  if (h.fd >= 0) w.member("fd", h.fd);
+  if (!h.exe.empty()) w.member("exe", h.exe);
+  if (!h.cwd.empty()) w.member("cwd", h.cwd);
+  if (h.service) {
+    w.key("service");
+    write_service(w, *h.service);
+  }
+  w.end_object();
+}
+
+void write_owner(JsonWriter& w, const Owner& owner) {
+  w.begin_object();
+  w.member("kind", owner_kind_name(owner.kind));
+  if (!owner.state.empty()) w.member("state", owner.state);
+  w.member("source", owner_source_name(owner.source));
   if (owner.kind == OwnerKind::time_wait || owner.time_wait_count > 0) {
-    j["count"] = owner.time_wait_count;
-    j["expires_ms"] = owner.expires_ms;
+    w.member("count", owner.time_wait_count);
+    w.member("expires_ms", owner.expires_ms);
   }
-  j["holders"] = nlohmann::ordered_json::array();
-  for (const Holder& h : owner.holders) {
-    nlohmann::ordered_json holder;
-    holder["pid"] = h.pid;
-    holder["comm"] = to_valid_utf8(h.comm);
-    holder["cmdline"] = to_valid_utf8(h.cmdline);
-    holder["uid"] = h.uid;
-    holder["cgroup"] = to_valid_utf8(h.cgroup);
-    if (h.fd >= 0) holder["fd"] = h.fd;
-    if (!h.exe.empty()) holder["exe"] = to_valid_utf8(h.exe);
-    if (!h.cwd.empty()) holder["cwd"] = to_valid_utf8(h.cwd);
-    if (h.service) holder["service"] = service_to_json(*h.service);
-    j["holders"].push_back(std::move(holder));
+  w.key("holders");
+  w.begin_array();
+  for (const Holder& h : owner.holders) write_holder(w, h);
+  w.end_array();
+  w.key("sockets");
+  w.begin_array();
+  for (const SocketEntry& s : owner.sockets) write_socket(w, s);
+  w.end_array();
+  if (!owner.reason.empty()) w.member("reason", owner.reason);
+  w.end_object();
+}
+
+void write_process(JsonWriter& w, const ProcessInfo& p) {
+  w.begin_object();
+  w.member("pid", p.pid);
+  w.member("tid", p.tid);
+  w.member("ppid", p.ppid);
+  w.member("uid", p.uid);
+  w.member("comm", p.comm);
+  w.member("cmdline", p.cmdline);
+  if (p.cmdline_truncated) w.member("cmdline_truncated", true);
+  w.member("cgroup", p.cgroup);
+  w.member("cgroup_id", p.cgroup_id);
+  if (!p.exe.empty()) w.member("exe", p.exe);
+  if (!p.cwd.empty()) w.member("cwd", p.cwd);
+  if (p.service) {
+    w.key("service");
+    write_service(w, *p.service);
   }
-  j["sockets"] = nlohmann::ordered_json::array();
-  for (const SocketEntry& s : owner.sockets) j["sockets"].push_back(socket_to_json(s));
-  if (!owner.reason.empty()) j["reason"] = to_valid_utf8(owner.reason);
-  return j;
+  w.end_object();
+}
+
+void write_action(JsonWriter& w, const ActionRecord& a) {
+  w.begin_object();
+  w.member("kind", a.kind);
+  w.member("target", a.target);
+  w.member("result", a.result);
+  w.member("signal", a.signal);
+  w.member("elapsed_ms", a.elapsed_ms);
+  w.member("port_free_after", a.port_free_after);
+  w.end_object();
+}
+
+void write_socket_facts(JsonWriter& w, const SocketFacts& s) {
+  w.begin_object();
+  w.member("reuseaddr", s.reuseaddr);
+  w.member("reuseport", s.reuseport);
+  w.member("v6only", s.v6only);
+  w.member("type", s.type == 1 ? "stream" : s.type == 2 ? "dgram" : "other");
+  w.end_object();
+}
+
+void write_event(JsonWriter& w, const Event& event) {
+  w.begin_object();
+  w.member("time", format_rfc3339_ns(event.realtime_ns));
+  w.member("event", event_name(event));
+  w.member("errno", event.err);
+  w.member("error", event.err == 0 ? std::string_view() : errno_name(event.err));
+  w.member("proto", proto_name(event.proto));
+  w.member("family", family_name(event.endpoint.family));
+  w.member("addr", event.endpoint.address);
+  if (event.endpoint.has_port()) w.member("port", event.endpoint.port);
+  if (event.endpoint.v4_mapped) w.member("v4_mapped", true);
+  w.member("netns", event.netns);
+  w.member("tier", tier_name(event.tier));
+  if (event.seq != 0) w.member("seq", event.seq);
+  if (event.from_recorder) w.member("source", "recorder");
+  w.key("process");
+  write_process(w, event.process);
+  if (event.owner) {
+    w.key("owner");
+    write_owner(w, *event.owner);
+  }
+  if (event.diagnosis) {
+    w.key("diagnosis");
+    write_diagnosis(w, *event.diagnosis);
+  }
+  if (!event.alternatives.empty()) {
+    w.key("alternatives");
+    w.begin_array();
+    for (const std::uint16_t port : event.alternatives) w.number(port);
+    w.end_array();
+  }
+  if (event.action) {
+    w.key("action");
+    write_action(w, *event.action);
+  }
+  if (event.socket.known) {
+    w.key("socket");
+    write_socket_facts(w, event.socket);
+  }
+  w.end_object();
+}
+
+// The DOM of one encoder's output: the writer stays the only list of fields.
+template <typename Value>
+nlohmann::ordered_json parsed(void (*write)(JsonWriter&, const Value&), const Value& value) {
+  JsonWriter w;
+  write(w, value);
+  return nlohmann::ordered_json::parse(w.view());
+}
+
+}  // namespace
+
+nlohmann::ordered_json event_to_json(const Event& event) {
+  return parsed(write_event, event);
+}
+nlohmann::ordered_json diagnosis_to_json(const Diagnosis& d) {
+  return parsed(write_diagnosis, d);
+}
+nlohmann::ordered_json service_to_json(const Service& s) {
+  return parsed(write_service, s);
+}
+nlohmann::ordered_json socket_to_json(const SocketEntry& s) {
+  return parsed(write_socket, s);
+}
+nlohmann::ordered_json owner_to_json(const Owner& owner) {
+  return parsed(write_owner, owner);
 }
 
 std::string event_to_json_line(const Event& event) {
-  // The replace handler is a second guard: dump() can never throw on bad UTF-8.
-  std::string line = event_to_json(event).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  // Room for a typical line, so the writer seldom grows.
+  const ProcessInfo& p = event.process;
+  JsonWriter w(512 + (event.owner ? 512 : 0) + p.cmdline.size() + p.cgroup.size());
+  write_event(w, event);
+  std::string line = w.take();
   line.push_back('\n');
   return line;
 }
@@ -159,6 +234,8 @@ void JsonLinesSink::write(const Event& event) {
   std::fwrite(line.data(), 1, line.size(), out_);
 }
 
-void JsonLinesSink::flush() { std::fflush(out_); }
+void JsonLinesSink::flush() {
+  std::fflush(out_);
+}
 
 }  // namespace bindtrace
