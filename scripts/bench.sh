@@ -34,7 +34,7 @@ fi
 # The product as users get it (build/), and the bench programs (build-bench/).
 "$root/scripts/build.sh" >/dev/null
 cmake --preset bench -S "$root" >/dev/null
-cmake --build "$root/build-bench" -j"$(nproc)" --target bindtrace_micro bt_who_warm >/dev/null
+cmake --build "$root/build-bench" -j"$(nproc)" --target bindtrace_micro bt_who_warm bt_bare_loader >/dev/null
 mkdir -p "$root/build-bench"
 
 # Cleanup: sysbench.py kills every child it started (atexit and on TERM/INT/HUP),
@@ -56,6 +56,7 @@ done
 export BT_BINDTRACE="$snap/bindtrace"
 export BT_SOCK="$snap/bt_sock"
 export BT_WHO_WARM="$root/build-bench/bench/bt_who_warm"
+export BT_BARE_LOADER="$root/build-bench/bench/bt_bare_loader"
 export BENCH_OUT="${BENCH_OUT:-$root/build-bench/results.txt}"
 timeout --signal=TERM --kill-after=30 "${BENCH_TIMEOUT:-900}" python3 "$root/bench/sysbench.py"
 

@@ -166,8 +166,8 @@ static void usage(void)
 		"ACTION: bind | listen | double-listen | connect | time-wait |\n"
 		"        getpid-loop | bind-loop | fail-loop\n"
 		"Output: ready pid=P port=N | error op=OP errno=N name=E | child pid=P |\n"
-		"        pending op=connect ... | timewait PORT | ns_per_call X |\n"
-		"        failures N elapsed_ns X\n",
+		"        pending op=connect ... | timewait PORT |\n"
+		"        ns_per_call X cpu_ns_per_call Y | failures N elapsed_ns X\n",
 		stderr);
 }
 
@@ -185,11 +185,16 @@ static _Noreturn void usage_error(const char *fmt, ...)
 
 /* ------------------------------------------------------------- utilities */
 
-static uint64_t now_ns(void)
+static uint64_t clock_ns(clockid_t clock)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static long parse_long(const char *s, long min, long max, const char *what)
@@ -410,6 +415,7 @@ struct worker {
 	long begin, end;
 	long failures;
 	uint64_t t_begin, t_end;
+	uint64_t cpu_ns; /* the thread's CPU time in the loop, user + system */
 	pthread_barrier_t *start;
 	pthread_t tid;
 };
@@ -420,15 +426,19 @@ static void *worker_main(void *arg)
 	if (w->start)
 		pthread_barrier_wait(w->start);
 	w->t_begin = now_ns();
+	uint64_t cpu_begin = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	for (long i = w->begin; i < w->end && !stop_requested(); i++)
 		if (w->fn(i))
 			w->failures++;
+	w->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu_begin;
 	w->t_end = now_ns();
 	return NULL;
 }
 
-/* Runs fn for i in [0, count) split over --threads; returns the failures. */
-static long run_loop(iter_fn fn, uint64_t *elapsed_ns)
+/* Runs fn for i in [0, count) split over --threads; returns the failures.
+ * elapsed_ns: wall time from the first start to the last end; cpu_ns: the
+ * workers' CPU time summed (either may be NULL). */
+static long run_loop(iter_fn fn, uint64_t *elapsed_ns, uint64_t *cpu_ns)
 {
 	long n = opt.threads;
 	struct worker *w = calloc((size_t)n, sizeof *w);
@@ -475,9 +485,10 @@ static long run_loop(iter_fn fn, uint64_t *elapsed_ns)
 	}
 
 	long failures = 0;
-	uint64_t t0 = w[0].t_begin, t1 = w[0].t_end;
+	uint64_t t0 = w[0].t_begin, t1 = w[0].t_end, cpu = 0;
 	for (long t = 0; t < n; t++) {
 		failures += w[t].failures;
+		cpu += w[t].cpu_ns;
 		if (w[t].t_begin < t0)
 			t0 = w[t].t_begin;
 		if (w[t].t_end > t1)
@@ -486,6 +497,8 @@ static long run_loop(iter_fn fn, uint64_t *elapsed_ns)
 	free(w);
 	if (elapsed_ns)
 		*elapsed_ns = t1 - t0;
+	if (cpu_ns)
+		*cpu_ns = cpu;
 	return failures;
 }
 
@@ -613,11 +626,15 @@ static bool iter_getpid(long i)
 	return false;
 }
 
-/* ns per call as seen by one thread: threads run their share in parallel. */
-static void print_ns_per_call(uint64_t elapsed_ns)
+/* Wall ns per call as seen by one thread (threads run their share in
+ * parallel), then CPU ns per call: the loop's own user and system time, which
+ * includes work the kernel does for it (a tracer's BPF program) but not time
+ * spent preempted by other processes. */
+static void print_ns_per_call(uint64_t elapsed_ns, uint64_t cpu_ns)
 {
 	double calls_per_thread = (double)opt.count / (double)opt.threads;
-	emit("ns_per_call %.1f", (double)elapsed_ns / calls_per_thread);
+	emit("ns_per_call %.1f cpu_ns_per_call %.1f", (double)elapsed_ns / calls_per_thread,
+	     (double)cpu_ns / (double)opt.count);
 }
 
 /* --------------------------------------------------------------- actions */
@@ -661,7 +678,7 @@ static int act_count_loop(iter_fn fn)
 	for (long i = 0; i < opt.count; i++)
 		g_fds[i] = -1;
 
-	long failures = run_loop(fn, NULL);
+	long failures = run_loop(fn, NULL, NULL);
 	if (failures && !opt.hold_on_error)
 		return EXIT_FAILED;
 	hold_maybe_forked();
@@ -851,7 +868,7 @@ static int act_fail_loop(void)
 	emit("ready pid=%d port=%d", (int)getpid(), port);
 
 	uint64_t elapsed;
-	long failures = run_loop(iter_fail, &elapsed);
+	long failures = run_loop(iter_fail, &elapsed, NULL);
 	emit("failures %ld elapsed_ns %llu", failures, (unsigned long long)elapsed);
 	if (atomic_load(&g_abort))
 		return EXIT_FAILED;
@@ -1084,7 +1101,7 @@ int main(int argc, char **argv)
 	if (opt.action == ACT_BIND || opt.action == ACT_LISTEN || opt.action == ACT_CONNECT)
 		raise_nofile();
 
-	uint64_t elapsed;
+	uint64_t elapsed, cpu;
 	switch (opt.action) {
 	case ACT_BIND:
 		return act_count_loop(iter_bind);
@@ -1099,14 +1116,14 @@ int main(int argc, char **argv)
 	case ACT_FAIL_LOOP:
 		return act_fail_loop();
 	case ACT_GETPID_LOOP:
-		run_loop(iter_getpid, &elapsed);
-		print_ns_per_call(elapsed);
+		run_loop(iter_getpid, &elapsed, &cpu);
+		print_ns_per_call(elapsed, cpu);
 		return 0;
 	case ACT_BIND_LOOP:
-		run_loop(iter_bindloop, &elapsed);
+		run_loop(iter_bindloop, &elapsed, &cpu);
 		if (atomic_load(&g_abort))
 			return EXIT_FAILED;
-		print_ns_per_call(elapsed);
+		print_ns_per_call(elapsed, cpu);
 		return 0;
 	case ACT_NONE:
 		break;
