@@ -43,13 +43,10 @@ struct {
 } aggregates SEC(".maps");
 
 /* Counts one event under its key; false when the map is full. */
-static __always_inline bool bt_aggregate(__u32 netns, __u32 tgid, __u16 port, int err, int op, __u16 family)
+static __always_inline bool bt_aggregate(const struct bt_aggregate_key *key)
 {
-	struct bt_aggregate_key key = {
-		.netns = netns, .pid = tgid, .port = port, .err = (__u16)err, .op = (__u8)op, .family = (__u8)family,
-	};
 	__u64 now = bpf_ktime_get_boot_ns();
-	struct bt_aggregate *agg = bpf_map_lookup_elem(&aggregates, &key);
+	struct bt_aggregate *agg = bpf_map_lookup_elem(&aggregates, key);
 	if (agg) {
 		__sync_fetch_and_add(&agg->count, 1);
 		agg->last_ns = now;
@@ -57,10 +54,10 @@ static __always_inline bool bt_aggregate(__u32 netns, __u32 tgid, __u16 port, in
 	}
 	struct bt_aggregate fresh = { .count = 1, .first_ns = now, .last_ns = now };
 	bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
-	if (bpf_map_update_elem(&aggregates, &key, &fresh, BPF_NOEXIST) == 0)
+	if (bpf_map_update_elem(&aggregates, key, &fresh, BPF_NOEXIST) == 0)
 		return true;
 	/* Another CPU created it meanwhile. */
-	agg = bpf_map_lookup_elem(&aggregates, &key);
+	agg = bpf_map_lookup_elem(&aggregates, key);
 	if (!agg)
 		return false;
 	__sync_fetch_and_add(&agg->count, 1);
@@ -117,15 +114,69 @@ static __always_inline bool bt_result_wanted(int op, long ret)
 	return ret < 0;
 }
 
-/* The common path of every tier. sock may be NULL (not found); uaddr points to
- * user memory for the syscall tiers and to the kernel copy for the others. */
-static __always_inline int bt_emit(int op, long ret, struct socket *sock, const void *uaddr,
+/* Events per key and second sent in full; past it they are counted in the
+ * aggregate map (0: no limit). A storm from one process on one endpoint costs
+ * a hash lookup per failure instead of a 480-byte record. */
+const volatile __u32 cfg_key_budget = 0;
+
+struct bt_budget {
+	__u64 window_ns; /* start of the current one-second window */
+	__u64 sent;      /* events sent in full in it */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct bt_aggregate_key);
+	__type(value, struct bt_budget);
+} budgets SEC(".maps");
+
+#define BT_SECOND_NS 1000000000ULL
+
+/* Whether one more event of this key may be sent in full. Approximate under
+ * races between CPUs (a few more may pass), never more restrictive. */
+static __always_inline bool bt_within_budget(const struct bt_aggregate_key *key)
+{
+	if (!cfg_key_budget)
+		return true;
+	__u64 now = bpf_ktime_get_boot_ns();
+	struct bt_budget *b = bpf_map_lookup_elem(&budgets, key);
+	if (!b) {
+		struct bt_budget fresh = { .window_ns = now, .sent = 1 };
+		bpf_map_update_elem(&budgets, key, &fresh, BPF_ANY);
+		return true;
+	}
+	if (now - b->window_ns >= BT_SECOND_NS) {
+		b->window_ns = now;
+		b->sent = 1;
+		return true;
+	}
+	if (b->sent >= cfg_key_budget)
+		return false;
+	__sync_fetch_and_add(&b->sent, 1);
+	return true;
+}
+
+/* The network namespace of the calling task (the aggregate key's netns:
+ * known without reading the socket). */
+static __always_inline __u32 bt_task_netns(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	return task->nsproxy ? task->nsproxy->net_ns->ns.inum : 0;
+}
+
+/* The common path of every tier. For the syscall tiers sock is NULL and fd
+ * names it: the socket is only looked up when the event is sent in full.
+ * uaddr points to user memory for the syscall tiers and to the kernel copy
+ * for the others. */
+static __always_inline int bt_emit(int op, long ret, struct socket *sock, long fd, const void *uaddr,
 				   long addr_len, bool user_mem, __u16 tier)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32;
 	struct bt_counters *cnt;
 	struct bt_sock_info si = {};
+	bool have_sock = false;
 	__u16 family = 0, port_be = 0;
 	int err = ret < 0 ? (int)-ret : 0;
 
@@ -136,8 +187,13 @@ static __always_inline int bt_emit(int op, long ret, struct socket *sock, const 
 		return 0;
 	__sync_fetch_and_add(&cnt->seen, 1);
 
-	if (sock)
+	/* The socket: found from the fd when the syscall got past sockfd_lookup. */
+	if (!sock && fd >= 0 && ret != -BT_EBADF && ret != -BT_ENOTSOCK && (op == BT_OP_LISTEN || cfg_netns))
+		sock = bt_socket_from_fd(fd);
+	if (sock && (op == BT_OP_LISTEN || cfg_netns)) {
 		bt_read_sock(sock, &si);
+		have_sock = true;
+	}
 
 	/* The requested family and port: the first four bytes of any sockaddr. */
 	if (op != BT_OP_LISTEN && uaddr && addr_len >= 2) {
@@ -156,21 +212,39 @@ static __always_inline int bt_emit(int op, long ret, struct socket *sock, const 
 
 	bool has_port = family == BT_AF_INET || family == BT_AF_INET6;
 	if (!bt_task_wanted(tgid) || !bt_errno_wanted(err) ||
-	    !bt_port_wanted(has_port, bpf_ntohs(port_be)) || !bt_netns_wanted(si.netns)) {
+	    !bt_port_wanted(has_port, bpf_ntohs(port_be)) || (cfg_netns && !bt_netns_wanted(si.netns))) {
 		__sync_fetch_and_add(&cnt->filtered, 1);
 		return 0;
 	}
 
-	/* A storm: the reader is behind. Count instead of sending (cheap: no
-	 * event to build), unless the recorder wants the whole event. */
+	struct bt_aggregate_key key = {
+		.netns = have_sock ? si.netns : bt_task_netns(),
+		.pid = tgid,
+		.port = bpf_ntohs(port_be),
+		.err = (__u16)err,
+		.op = (__u8)op,
+		.family = (__u8)family,
+	};
+
+	/* Past the key's budget, or a storm (the reader is behind): count
+	 * instead of sending (cheap: no event to build), unless the recorder
+	 * wants the whole event. */
+	bool over_budget = !bt_within_budget(&key);
 	bool congested = cfg_congested_bytes &&
 			 bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > cfg_congested_bytes;
-	if (congested && !cfg_recorder_slots) {
-		if (bt_aggregate(si.netns, tgid, bpf_ntohs(port_be), err, op, family))
+	if (over_budget || (congested && !cfg_recorder_slots)) {
+		if (bt_aggregate(&key))
 			__sync_fetch_and_add(&cnt->aggregated, 1);
 		else
 			__sync_fetch_and_add(&cnt->dropped, 1);
 		return 0;
+	}
+
+	if (!have_sock) {
+		if (!sock && fd >= 0 && ret != -BT_EBADF && ret != -BT_ENOTSOCK)
+			sock = bt_socket_from_fd(fd);
+		if (sock)
+			bt_read_sock(sock, &si);
 	}
 
 	/* With the recorder, the event is built in its slot and copied to the
@@ -190,7 +264,7 @@ static __always_inline int bt_emit(int op, long ret, struct socket *sock, const 
 	if (!e)
 		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		if (bt_aggregate(si.netns, tgid, bpf_ntohs(port_be), err, op, family))
+		if (bt_aggregate(&key))
 			__sync_fetch_and_add(&cnt->aggregated, 1);
 		else
 			__sync_fetch_and_add(&cnt->dropped, 1);
@@ -198,13 +272,13 @@ static __always_inline int bt_emit(int op, long ret, struct socket *sock, const 
 	}
 	e->seq = 0; /* a reader takes the slot only once seq matches (written last) */
 
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	e->ts_ns = bpf_ktime_get_boot_ns();
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	e->sock_cookie = si.cookie;
 	e->pid = tgid;
 	e->tid = (__u32)pid_tgid;
-	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->ppid = task->real_parent->tgid;
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->netns = si.netns;
 	e->err = err;
@@ -237,10 +311,10 @@ static __always_inline int bt_emit(int op, long ret, struct socket *sock, const 
 
 	e->args_len = 0;
 	e->pad1 = 0;
-	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	struct mm_struct *mm = task->mm;
 	if (mm) {
-		unsigned long start = BPF_CORE_READ(mm, arg_start);
-		unsigned long end = BPF_CORE_READ(mm, arg_end);
+		unsigned long start = mm->arg_start;
+		unsigned long end = mm->arg_end;
 		__u32 total = end > start ? (__u32)(end - start) : 0;
 		long rc = 0;
 		/* A constant size, or a masked one: the verifier needs a provable bound. */
@@ -261,7 +335,7 @@ static __always_inline int bt_emit(int op, long ret, struct socket *sock, const 
 		if (congested ||
 		    bpf_ringbuf_output(&events, e, sizeof(*e), cfg_no_wakeup ? BPF_RB_NO_WAKEUP : 0)) {
 			/* Kept in the recorder; counted for the reader. */
-			if (bt_aggregate(si.netns, tgid, bpf_ntohs(port_be), err, op, family))
+			if (bt_aggregate(&key))
 				__sync_fetch_and_add(&cnt->aggregated, 1);
 			else
 				__sync_fetch_and_add(&cnt->dropped, 1);
@@ -279,39 +353,39 @@ static __always_inline int bt_emit(int op, long ret, struct socket *sock, const 
 SEC("fexit/inet_bind")
 int BPF_PROG(fexit_inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
 {
-	return bt_emit(BT_OP_BIND, ret, sock, uaddr, addr_len, false, BT_TIER_FENTRY);
+	return bt_emit(BT_OP_BIND, ret, sock, -1, uaddr, addr_len, false, BT_TIER_FENTRY);
 }
 
 SEC("fexit/inet6_bind")
 int BPF_PROG(fexit_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
 {
-	return bt_emit(BT_OP_BIND, ret, sock, uaddr, addr_len, false, BT_TIER_FENTRY);
+	return bt_emit(BT_OP_BIND, ret, sock, -1, uaddr, addr_len, false, BT_TIER_FENTRY);
 }
 
 SEC("fexit/unix_bind")
 int BPF_PROG(fexit_unix_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
 {
-	return bt_emit(BT_OP_BIND, ret, sock, uaddr, addr_len, false, BT_TIER_FENTRY);
+	return bt_emit(BT_OP_BIND, ret, sock, -1, uaddr, addr_len, false, BT_TIER_FENTRY);
 }
 
 SEC("fexit/inet_listen")
 int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
 {
-	return bt_emit(BT_OP_LISTEN, ret, sock, NULL, 0, false, BT_TIER_FENTRY);
+	return bt_emit(BT_OP_LISTEN, ret, sock, -1, NULL, 0, false, BT_TIER_FENTRY);
 }
 
 SEC("fexit/inet_stream_connect")
 int BPF_PROG(fexit_inet_stream_connect, struct socket *sock, struct sockaddr *uaddr, int addr_len,
 	     int flags, int ret)
 {
-	return bt_emit(BT_OP_CONNECT, ret, sock, uaddr, addr_len, false, BT_TIER_FENTRY);
+	return bt_emit(BT_OP_CONNECT, ret, sock, -1, uaddr, addr_len, false, BT_TIER_FENTRY);
 }
 
 SEC("fexit/inet_dgram_connect")
 int BPF_PROG(fexit_inet_dgram_connect, struct socket *sock, struct sockaddr *uaddr, int addr_len,
 	     int flags, int ret)
 {
-	return bt_emit(BT_OP_CONNECT, ret, sock, uaddr, addr_len, false, BT_TIER_FENTRY);
+	return bt_emit(BT_OP_CONNECT, ret, sock, -1, uaddr, addr_len, false, BT_TIER_FENTRY);
 }
 
 /* ---- tier 2: kprobe + kretprobe on the same handlers, arguments stashed per thread ---- */
@@ -334,7 +408,7 @@ static __always_inline int bt_kretprobe(int op, long ret)
 		return 0;
 	struct bt_kprobe_args a = *args;
 	bpf_map_delete_elem(&kprobe_args, &id);
-	return bt_emit(op, ret, a.sock, a.uaddr, a.addr_len, false, BT_TIER_KPROBE);
+	return bt_emit(op, ret, a.sock, -1, a.uaddr, a.addr_len, false, BT_TIER_KPROBE);
 }
 
 #define BT_KPROBE_PAIR(fn, op)                                                          \
@@ -369,22 +443,21 @@ int BPF_KRETPROBE(kretprobe_inet_listen, int ret)
 
 /* ---- tiers 3 and 4: syscall exit only; arguments from the saved user registers ---- */
 
-static __always_inline int bt_syscall_exit(struct pt_regs *regs, int op, long ret, __u16 tier)
+/* regs_btf: regs is a BTF pointer (tp_btf, bpf_task_pt_regs) that the
+ * program may read directly; raw_tp passes a plain pointer. */
+static __always_inline int bt_syscall_exit(struct pt_regs *regs, bool regs_btf, int op, long ret, __u16 tier)
 {
-	struct socket *sock = NULL;
 	const void *uaddr = NULL;
 	long addr_len = 0;
 
 	if (!bt_result_wanted(op, ret))
 		return 0;
-	long fd = (long)BT_SYSCALL_ARG1(regs);
-	if (ret != -BT_EBADF && ret != -BT_ENOTSOCK)
-		sock = bt_socket_from_fd(fd);
+	long fd = regs_btf ? (long)BT_SYSCALL_ARG1_BTF(regs) : (long)BT_SYSCALL_ARG1(regs);
 	if (op != BT_OP_LISTEN) {
-		uaddr = (const void *)BT_SYSCALL_ARG2(regs);
-		addr_len = (int)BT_SYSCALL_ARG3(regs);
+		uaddr = (const void *)(regs_btf ? BT_SYSCALL_ARG2_BTF(regs) : BT_SYSCALL_ARG2(regs));
+		addr_len = (int)(regs_btf ? BT_SYSCALL_ARG3_BTF(regs) : BT_SYSCALL_ARG3(regs));
 	}
-	return bt_emit(op, ret, sock, uaddr, addr_len, true, tier);
+	return bt_emit(op, ret, NULL, fd, uaddr, addr_len, true, tier);
 }
 
 static __always_inline struct pt_regs *bt_current_regs(void)
@@ -395,43 +468,43 @@ static __always_inline struct pt_regs *bt_current_regs(void)
 SEC("tracepoint/syscalls/sys_exit_bind")
 int tp_exit_bind(struct trace_event_raw_sys_exit *ctx)
 {
-	return bt_syscall_exit(bt_current_regs(), BT_OP_BIND, ctx->ret, BT_TIER_TRACEPOINT);
+	return bt_syscall_exit(bt_current_regs(), true, BT_OP_BIND, ctx->ret, BT_TIER_TRACEPOINT);
 }
 
 SEC("tracepoint/syscalls/sys_exit_listen")
 int tp_exit_listen(struct trace_event_raw_sys_exit *ctx)
 {
-	return bt_syscall_exit(bt_current_regs(), BT_OP_LISTEN, ctx->ret, BT_TIER_TRACEPOINT);
+	return bt_syscall_exit(bt_current_regs(), true, BT_OP_LISTEN, ctx->ret, BT_TIER_TRACEPOINT);
 }
 
 SEC("tracepoint/syscalls/sys_exit_connect")
 int tp_exit_connect(struct trace_event_raw_sys_exit *ctx)
 {
-	return bt_syscall_exit(bt_current_regs(), BT_OP_CONNECT, ctx->ret, BT_TIER_TRACEPOINT);
+	return bt_syscall_exit(bt_current_regs(), true, BT_OP_CONNECT, ctx->ret, BT_TIER_TRACEPOINT);
 }
 
-static __always_inline int bt_raw_sys_exit(struct pt_regs *regs, long ret)
+static __always_inline int bt_raw_sys_exit(struct pt_regs *regs, bool regs_btf, long ret)
 {
-	long nr = BT_SYSCALL_NR(regs);
+	long nr = regs_btf ? BT_SYSCALL_NR_BTF(regs) : BT_SYSCALL_NR(regs);
 
 	/* Fast reject first: this runs on every syscall of every task. */
 	if (nr == BT_NR_BIND)
-		return bt_syscall_exit(regs, BT_OP_BIND, ret, BT_TIER_RAW);
+		return bt_syscall_exit(regs, regs_btf, BT_OP_BIND, ret, BT_TIER_RAW);
 	if (nr == BT_NR_LISTEN)
-		return bt_syscall_exit(regs, BT_OP_LISTEN, ret, BT_TIER_RAW);
+		return bt_syscall_exit(regs, regs_btf, BT_OP_LISTEN, ret, BT_TIER_RAW);
 	if (nr == BT_NR_CONNECT)
-		return bt_syscall_exit(regs, BT_OP_CONNECT, ret, BT_TIER_RAW);
+		return bt_syscall_exit(regs, regs_btf, BT_OP_CONNECT, ret, BT_TIER_RAW);
 	return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(raw_btf_sys_exit, struct pt_regs *regs, long ret)
 {
-	return bt_raw_sys_exit(regs, ret);
+	return bt_raw_sys_exit(regs, true, ret);
 }
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(raw_tp_sys_exit, struct pt_regs *regs, long ret)
 {
-	return bt_raw_sys_exit(regs, ret);
+	return bt_raw_sys_exit(regs, false, ret);
 }

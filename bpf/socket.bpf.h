@@ -57,14 +57,18 @@ static __always_inline void bt_read_sock(struct socket *sock, struct bt_sock_inf
  * got past sockfd_lookup (errno is neither EBADF nor ENOTSOCK). */
 static __always_inline struct socket *bt_socket_from_fd(long fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	unsigned int max_fds = BPF_CORE_READ(fdt, max_fds);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct files_struct *files = task->files;
 	struct file *file = NULL;
 
-	if (!fdt || fd < 0 || fd >= max_fds)
+	if (!files || fd < 0)
 		return NULL;
+	/* Plain loads from BTF pointers; the array slot and the file are read
+	 * with helpers (the verifier does not type a pointer to pointers). */
+	struct fdtable *fdt = files->fdt;
+	if (!fdt || fd >= fdt->max_fds)
+		return NULL;
+	struct file **fds = fdt->fd;
 	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
 		return NULL;
 	return (struct socket *)BPF_CORE_READ(file, private_data);

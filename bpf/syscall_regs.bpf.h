@@ -13,11 +13,21 @@
 #define BT_NR_LISTEN 50
 /* x86: orig_ax keeps the syscall number; ax is overwritten by the return value. */
 #define BT_SYSCALL_NR(regs) ((long)BPF_CORE_READ((regs), orig_ax))
+/* From a BTF pointer: plain loads (no helper call). */
+#define BT_SYSCALL_NR_BTF(regs) ((long)(regs)->orig_ax)
+#define BT_SYSCALL_ARG1_BTF(regs) ((regs)->di)
+#define BT_SYSCALL_ARG2_BTF(regs) ((regs)->si)
+#define BT_SYSCALL_ARG3_BTF(regs) ((regs)->dx)
 #elif defined(__TARGET_ARCH_arm64)
 #define BT_NR_BIND 200
 #define BT_NR_LISTEN 201
 #define BT_NR_CONNECT 203
 #define BT_SYSCALL_NR(regs) ((long)BPF_CORE_READ((regs), syscallno))
+/* From a BTF pointer: plain loads; x0 holds the return value at exit. */
+#define BT_SYSCALL_NR_BTF(regs) ((long)(regs)->syscallno)
+#define BT_SYSCALL_ARG1_BTF(regs) ((regs)->orig_x0)
+#define BT_SYSCALL_ARG2_BTF(regs) ((regs)->regs[1])
+#define BT_SYSCALL_ARG3_BTF(regs) ((regs)->regs[2])
 #else
 #error "bindtrace: unsupported target architecture (x86 and arm64 are supported)"
 #endif

@@ -120,12 +120,7 @@ void configure_rodata(capture::capture__rodata& ro, const CaptureConfig& config)
     if (f.ports.test(p)) ro.cfg_ports[p / 64] |= 1ULL << (p % 64);
   ro.cfg_recorder_slots = config.recorder_slots;
   ro.cfg_congested_bytes = config.aggregate_under_load ? config.ringbuf_bytes / 2 : 0;
-}
-
-int on_capture_record(void* ctx, void* data, std::size_t size) {
-  auto* handler = static_cast<const CaptureSession::RecordHandler*>(ctx);
-  (*handler)(std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(data), size));
-  return 0;
+  ro.cfg_key_budget = config.key_budget;
 }
 
 CaptureSession::CaptureSession(CaptureConfig config) : config_(std::move(config)) {
@@ -242,11 +237,12 @@ TierTrial CaptureSession::attempt(Tier tier, const TierVariant& variant, const T
     }
   }
 
-  state->ring.reset(ring_buffer__new(state->events_fd, on_capture_record, &state->handler, nullptr));
-  if (!state->ring) {
+  try {
+    state->ring = std::make_unique<RingReader>(state->events_fd);
+  } catch (const Error& e) {
     trial.stage = "ring buffer";
     trial.err = errno;
-    trial.message = take_last_warning();
+    trial.message = e.what();
     return trial;
   }
   state->tier = tier;
@@ -355,17 +351,9 @@ CaptureSession::SeedResult CaptureSession::seed(capture& skel) {
 
 int CaptureSession::poll(int timeout_ms, const RecordHandler& handler) {
   if (!attached()) throw RuntimeError("capture is not attached");
-  state_->handler = handler;
-  int n = ring_buffer__poll(state_->ring.get(), timeout_ms);
-  if (config_.batched && n >= 0) {
-    // Producers do not wake us in batched mode: drain what accumulated.
-    int more = ring_buffer__consume(state_->ring.get());
-    if (more > 0) n += more;
-  }
-  state_->handler = nullptr;
-  if (n == -EINTR) return 0;
-  if (n < 0) throw RuntimeError(std::string("reading the ring buffer failed: ") + std::strerror(-n));
-  return n;
+  // Batched mode: producers do not wake us; the wait times out and the
+  // reader drains what accumulated.
+  return static_cast<int>(state_->ring->poll(timeout_ms, handler));
 }
 
 KernelCounters CaptureSession::counters() const {

@@ -153,9 +153,10 @@ std::optional<TierTrial> CaptureSession::adopt(const std::string& dir, std::stri
   state->aggregates_fd = aggregates.get();
   for (UniqueFd* fd : {&events, &counters, &listeners, &recorder, &meta_fd, &rodata, &aggregates})
     state->pinned_fds.push_back(std::move(*fd));
-  state->ring.reset(ring_buffer__new(state->events_fd, on_capture_record, &state->handler, nullptr));
-  if (!state->ring) {
-    why_not = std::string("cannot map the pinned ring buffer: ") + std::strerror(errno);
+  try {
+    state->ring = std::make_unique<RingReader>(state->events_fd);
+  } catch (const Error& e) {
+    why_not = std::string("cannot map the pinned ring buffer: ") + e.what();
     return std::nullopt;
   }
   state->tier = *tier;

@@ -11,6 +11,7 @@
 
 #include "bindtrace/capture.hpp"
 #include "bindtrace/libbpf_handles.hpp"
+#include "bindtrace/ring_reader.hpp"
 #include "bindtrace/unique_fd.hpp"
 #include "capture.skel.h"
 
@@ -21,7 +22,6 @@ struct SkeletonDeleter {
 };
 using SkeletonPtr = std::unique_ptr<capture, SkeletonDeleter>;
 using LinkPtr = BpfLinkPtr;
-using RingPtr = RingBufferPtr;
 
 struct CaptureSession::State {
   // Declared in destruction order: ring and links go before the skeleton.
@@ -29,8 +29,7 @@ struct CaptureSession::State {
   std::vector<UniqueFd> pinned_fds;     // adopted links and maps, kept open
   std::vector<LinkPtr> links;
   std::vector<std::string> link_names;  // program name of each link (parallel)
-  RingPtr ring;
-  RecordHandler handler;
+  std::unique_ptr<RingReader> ring;
   Tier tier = Tier::tracepoint;
   bool has_index = false;
   bool adopted = false;
@@ -55,7 +54,5 @@ struct CaptureSession::State {
 
 // The filters and settings as the programs' .rodata.
 void configure_rodata(capture::capture__rodata& ro, const CaptureConfig& config);
-// ring_buffer__new's callback: hands each record to the State's handler.
-int on_capture_record(void* ctx, void* data, std::size_t size);
 
 }  // namespace bindtrace

@@ -30,6 +30,10 @@ struct CaptureConfig {
   // In a storm (ring buffer over half full), count events per endpoint and
   // process in the kernel instead of sending each (never a silent drop).
   bool aggregate_under_load = true;
+  // Events per second sent in full for one (process, endpoint, errno, call);
+  // past it they are counted in the kernel like a storm. 0: no limit.
+  std::uint32_t key_budget = kDefaultKeyBudget;
+  static constexpr std::uint32_t kDefaultKeyBudget = 200;
 };
 
 struct KernelCounters {

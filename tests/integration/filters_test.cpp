@@ -194,7 +194,7 @@ TEST_F(FilterTest, CountersAddUp) {
   const TraceStats s = trace.tracer().stats();
   EXPECT_GE(s.kernel.emitted, 2u);
   EXPECT_EQ(s.kernel.dropped, 0u);
-  EXPECT_EQ(s.kernel.seen, s.kernel.filtered + s.kernel.emitted + s.kernel.dropped);
+  EXPECT_EQ(s.kernel.seen, s.kernel.filtered + s.kernel.emitted + s.kernel.aggregated + s.kernel.dropped);
 }
 
 }  // namespace

@@ -31,10 +31,22 @@ TEST(TierProbe, AgreesWithAFullLoadOfTheRealFexitProgram) {
   if (refused) EXPECT_FALSE(refused->empty());
 }
 
+TEST(TierProbe, TheBtfFreeStageAgreesWithAFullLoad) {
+  BINDTRACE_REQUIRE_BPF();
+  // A kernel that refuses a target-less fexit program with EPERM must also
+  // refuse the real one; the stage may only save the BTF parse.
+  if (!tracing_programs_refused()) GTEST_SKIP() << "this kernel takes tracing programs: the BTF-free stage says nothing";
+  const auto refused = fentry_refused("");
+  ASSERT_TRUE(refused);
+  EXPECT_NE(refused->find("refused"), std::string::npos) << *refused;
+}
+
 TEST(TierProbe, AnUnreadableExternalBtfIsAReasonNotACrash) {
   const auto refused = fentry_refused("/nonexistent/vmlinux.btf");
   ASSERT_TRUE(refused);
-  EXPECT_NE(refused->find("BTF"), std::string::npos) << *refused;
+  // Either the kernel refuses tracing programs outright, or the BTF is the reason.
+  if (!tracing_programs_refused()) EXPECT_NE(refused->find("BTF"), std::string::npos) << *refused;
+  EXPECT_FALSE(refused->empty());
 }
 
 }  // namespace

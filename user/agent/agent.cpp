@@ -38,7 +38,8 @@ bool same_capture(const AgentConfig& a, const AgentConfig& b) {
   const FilterSpec& g = b.filter;
   return f.ports == g.ports && f.errnos == g.errnos && f.pid == g.pid && f.comm == g.comm &&
          f.cgroup_id == g.cgroup_id && f.netns == g.netns && f.all_binds == g.all_binds &&
-         a.ringbuf_bytes == b.ringbuf_bytes && a.batched == b.batched && a.attach == b.attach &&
+         a.ringbuf_bytes == b.ringbuf_bytes && a.batched == b.batched && a.key_budget == b.key_budget &&
+         a.attach == b.attach &&
          a.recorder.enabled == b.recorder.enabled && a.recorder.slots == b.recorder.slots &&
          a.recorder.pin_dir == b.recorder.pin_dir;
 }
@@ -94,6 +95,7 @@ struct Agent::Impl {
     t.capture.filter = config.filter;
     t.capture.ringbuf_bytes = config.ringbuf_bytes;
     t.capture.batched = config.batched;
+    t.capture.key_budget = config.key_budget;
     t.attach = config.attach;
     t.defer_enrichment = config.resolve_owner;
     if (config.recorder.enabled) {
@@ -176,6 +178,7 @@ struct Agent::Impl {
 
   void update_gauges(const Tracer& t, const OwnerWorker* worker, const ActionRunner* actions, Tier tier) {
     MetricsGauges g;
+    std::string log_error_note;  // said once the metric shows it
     const TraceStats ts = t.stats();
     g.kernel = ts.kernel;
     g.decode_errors = ts.decode_errors;
@@ -198,8 +201,9 @@ struct Agent::Impl {
         g.log_write_errors = ls.write_errors;
         g.log_rotations = ls.rotations;
         if (ls.write_errors > reported_log_errors) {  // a full disk: said once per tick, never fatal
-          say("event log: " + std::to_string(ls.write_errors - reported_log_errors) + " records not written (" +
-              std::strerror(ls.last_errno) + "); counted in bindtrace_log_write_errors_total");
+          log_error_note = "event log: " + std::to_string(ls.write_errors - reported_log_errors) +
+                           " records not written (" + std::strerror(ls.last_errno) +
+                           "); counted in bindtrace_log_write_errors_total";
           reported_log_errors = ls.write_errors;
         }
       }
@@ -212,6 +216,7 @@ struct Agent::Impl {
     }
     g.tier = tier_name(tier);
     metrics.set_gauges(g);
+    if (!log_error_note.empty()) say(log_error_note);
   }
 
   // SIGHUP: re-read; on error keep running as before. Returns true when the

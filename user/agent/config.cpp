@@ -336,6 +336,8 @@ class ConfigReader {
                static_cast<std::uint32_t>(v.size(4096, 1ull << 30, /*power_of_two=*/true));
          }},
         {"batch", [this](const Value& v) { config_.batched = v.boolean(); }},
+        {"key_budget",
+         [this](const Value& v) { config_.key_budget = static_cast<std::uint32_t>(v.integer(0, 10'000'000)); }},
         {"attach",
          [this](const Value& v) {
            const std::string name = v.string();

@@ -45,6 +45,7 @@ AgentConfig effective_config(const CliRequest& request) {
   if (filter_given(t.capture.filter)) config.filter = t.capture.filter;
   if (t.attach) config.attach = t.attach;
   if (t.capture.batched) config.batched = true;
+  if (t.capture.key_budget != CaptureConfig{}.key_budget) config.key_budget = t.capture.key_budget;
   if (t.capture.ringbuf_bytes != CaptureConfig{}.ringbuf_bytes) config.ringbuf_bytes = t.capture.ringbuf_bytes;
   if (!request.resolve_owner) config.resolve_owner = false;
   if (request.owner_path) config.owner_path = request.owner_path;

@@ -108,6 +108,15 @@ void add_trace_options(CLI::App& app, CliRequest& req) {
          [&req](const std::string& v) { req.trace.capture.ringbuf_bytes = parse_size_bytes(v); },
          "Kernel ring buffer size (default 8M)")
       ->type_name("SIZE");
+  app.add_option_function<std::string>(
+         "--key-budget",
+         [&req](const std::string& v) {
+           const auto value = parse_decimal(v);
+           if (!value || *value > 10'000'000) reject("--key-budget", v, "is not a number from 0 to 10000000");
+           req.trace.capture.key_budget = static_cast<std::uint32_t>(*value);
+         },
+         "Events per second shown in full for one process, endpoint and error; the rest are counted in the kernel (default 200, 0: no limit)")
+      ->type_name("N");
   app.add_flag("--batch", req.trace.capture.batched,
                "Batched wake-ups for failure storms (drained every few ms)");
   app.add_flag("!--no-owner", req.resolve_owner, "Do not look up who blocks the endpoint");

@@ -1,5 +1,6 @@
 // Storm counts (EventAggregate) as a JSON line and as a text line: what the
-// kernel counted per endpoint and process while the reader was behind.
+// kernel counted per endpoint and process instead of sending each (past the
+// per-key budget, or while the reader was behind).
 #include "bindtrace/clock.hpp"
 #include "bindtrace/errno_names.hpp"
 #include "bindtrace/escape.hpp"
@@ -37,7 +38,7 @@ std::string aggregate_to_text(const EventAggregate& a) {
   line += " " + std::string(family_name(a.family));
   if (a.family == Family::ipv4 || a.family == Family::ipv6) line += " port " + std::to_string(a.port);
   line += " by " + escape_for_terminal(a.comm) + " (pid " + std::to_string(a.pid) + ")";
-  line += ", counted in the kernel while the reader was behind (" + format_rfc3339_ns(a.first_realtime_ns) + " .. " +
+  line += ", counted in the kernel, not shown one by one (" + format_rfc3339_ns(a.first_realtime_ns) + " .. " +
           format_rfc3339_ns(a.last_realtime_ns) + ")\n";
   return line;
 }

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "bindtrace/actions/options.hpp"
+#include "bindtrace/capture.hpp"
 #include "bindtrace/errors.hpp"
 #include "bindtrace/filter_spec.hpp"
 #include "bindtrace/kinds.hpp"
@@ -32,9 +33,10 @@ struct AgentConfig {
   bool resolve_owner = true;
   std::optional<OwnerSource> owner_path;
 
-  // [capture] ringbuf_size, batch, attach ("auto" = nullopt)
+  // [capture] ringbuf_size, batch, key_budget, attach ("auto" = nullopt)
   std::uint32_t ringbuf_bytes = 8u << 20;
   bool batched = false;
+  std::uint32_t key_budget = CaptureConfig::kDefaultKeyBudget;
   std::optional<Tier> attach;
 
   struct Log {  // [log]
