@@ -162,7 +162,7 @@ static __always_inline bool bt_within_budget(const struct bt_aggregate_key *key)
 static __always_inline __u32 bt_task_netns(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	return task->nsproxy ? task->nsproxy->net_ns->ns.inum : 0;
+	return BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
 }
 
 /* The common path of every tier. For the syscall tiers sock is NULL and fd
@@ -278,7 +278,7 @@ static __always_inline int bt_emit(int op, long ret, struct socket *sock, long f
 	e->sock_cookie = si.cookie;
 	e->pid = tgid;
 	e->tid = (__u32)pid_tgid;
-	e->ppid = task->real_parent->tgid;
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->netns = si.netns;
 	e->err = err;
@@ -311,10 +311,10 @@ static __always_inline int bt_emit(int op, long ret, struct socket *sock, long f
 
 	e->args_len = 0;
 	e->pad1 = 0;
-	struct mm_struct *mm = task->mm;
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
 	if (mm) {
-		unsigned long start = mm->arg_start;
-		unsigned long end = mm->arg_end;
+		unsigned long start = BPF_CORE_READ(mm, arg_start);
+		unsigned long end = BPF_CORE_READ(mm, arg_end);
 		__u32 total = end > start ? (__u32)(end - start) : 0;
 		long rc = 0;
 		/* A constant size, or a masked one: the verifier needs a provable bound. */
@@ -465,20 +465,31 @@ static __always_inline struct pt_regs *bt_current_regs(void)
 	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
+/* The record of the syscalls:sys_exit_NAME tracepoints (their tracefs
+ * format file): 8 bytes of common fields, the syscall number, the return
+ * value at offset 16. Declared here, not taken from vmlinux.h, so it costs
+ * no CO-RE relocation. */
+struct bt_sys_exit_args {
+	__u64 common;
+	int syscall_nr;
+	int pad;
+	long ret;
+};
+
 SEC("tracepoint/syscalls/sys_exit_bind")
-int tp_exit_bind(struct trace_event_raw_sys_exit *ctx)
+int tp_exit_bind(struct bt_sys_exit_args *ctx)
 {
 	return bt_syscall_exit(bt_current_regs(), true, BT_OP_BIND, ctx->ret, BT_TIER_TRACEPOINT);
 }
 
 SEC("tracepoint/syscalls/sys_exit_listen")
-int tp_exit_listen(struct trace_event_raw_sys_exit *ctx)
+int tp_exit_listen(struct bt_sys_exit_args *ctx)
 {
 	return bt_syscall_exit(bt_current_regs(), true, BT_OP_LISTEN, ctx->ret, BT_TIER_TRACEPOINT);
 }
 
 SEC("tracepoint/syscalls/sys_exit_connect")
-int tp_exit_connect(struct trace_event_raw_sys_exit *ctx)
+int tp_exit_connect(struct bt_sys_exit_args *ctx)
 {
 	return bt_syscall_exit(bt_current_regs(), true, BT_OP_CONNECT, ctx->ret, BT_TIER_TRACEPOINT);
 }

@@ -57,18 +57,14 @@ static __always_inline void bt_read_sock(struct socket *sock, struct bt_sock_inf
  * got past sockfd_lookup (errno is neither EBADF nor ENOTSOCK). */
 static __always_inline struct socket *bt_socket_from_fd(long fd)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct files_struct *files = task->files;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	unsigned int max_fds = BPF_CORE_READ(fdt, max_fds);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
 	struct file *file = NULL;
 
-	if (!files || fd < 0)
+	if (!fdt || fd < 0 || fd >= max_fds)
 		return NULL;
-	/* Plain loads from BTF pointers; the array slot and the file are read
-	 * with helpers (the verifier does not type a pointer to pointers). */
-	struct fdtable *fdt = files->fdt;
-	if (!fdt || fd >= fdt->max_fds)
-		return NULL;
-	struct file **fds = fdt->fd;
 	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
 		return NULL;
 	return (struct socket *)BPF_CORE_READ(file, private_data);
@@ -85,19 +81,20 @@ static __always_inline __u32 bt_sockaddr_from_sock(struct socket *sock, __u8 *ou
 		return 0;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	__u16 port_be = bpf_htons(BPF_CORE_READ(sk, __sk_common.skc_num));
+	/* The user ABI's sockaddr layouts (family, port, then the address at
+	 * offset 4 for IPv4 and 8 for IPv6): written by offset, so that no
+	 * CO-RE relocation (a scan of the kernel's BTF each) is needed. */
 	if (family == BT_AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)out;
-		sin->sin_family = family;
-		sin->sin_port = port_be;
-		sin->sin_addr.s_addr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
-		return sizeof(*sin);
+		*(__u16 *)out = family;
+		*(__u16 *)(out + 2) = port_be;
+		bpf_core_read(out + 4, 4, &sk->__sk_common.skc_rcv_saddr);
+		return 16; /* sizeof(struct sockaddr_in) */
 	}
 	if (family == BT_AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)out;
-		sin6->sin6_family = family;
-		sin6->sin6_port = port_be;
-		BPF_CORE_READ_INTO(&sin6->sin6_addr, sk, __sk_common.skc_v6_rcv_saddr);
-		return sizeof(*sin6);
+		*(__u16 *)out = family;
+		*(__u16 *)(out + 2) = port_be;
+		bpf_core_read(out + 8, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		return 28; /* sizeof(struct sockaddr_in6) */
 	}
 	*(__u16 *)out = family;
 	return sizeof(__u16);

@@ -13,11 +13,17 @@
 #define BT_NR_LISTEN 50
 /* x86: orig_ax keeps the syscall number; ax is overwritten by the return value. */
 #define BT_SYSCALL_NR(regs) ((long)BPF_CORE_READ((regs), orig_ax))
-/* From a BTF pointer: plain loads (no helper call). */
-#define BT_SYSCALL_NR_BTF(regs) ((long)(regs)->orig_ax)
-#define BT_SYSCALL_ARG1_BTF(regs) ((regs)->di)
-#define BT_SYSCALL_ARG2_BTF(regs) ((regs)->si)
-#define BT_SYSCALL_ARG3_BTF(regs) ((regs)->dx)
+/* From a BTF pointer: plain loads (no helper call) at the offsets of x86-64's
+ * struct pt_regs, fixed by the entry code and the ptrace ABI: declared here
+ * so that no CO-RE relocation (a scan of the kernel's BTF) is needed. */
+struct bt_x86_64_regs {
+	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax;
+};
+#define BT_X86_REGS(regs) ((const struct bt_x86_64_regs *)(regs))
+#define BT_SYSCALL_NR_BTF(regs) ((long)BT_X86_REGS(regs)->orig_ax)
+#define BT_SYSCALL_ARG1_BTF(regs) (BT_X86_REGS(regs)->di)
+#define BT_SYSCALL_ARG2_BTF(regs) (BT_X86_REGS(regs)->si)
+#define BT_SYSCALL_ARG3_BTF(regs) (BT_X86_REGS(regs)->dx)
 #elif defined(__TARGET_ARCH_arm64)
 #define BT_NR_BIND 200
 #define BT_NR_LISTEN 201
