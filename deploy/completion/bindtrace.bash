@@ -13,7 +13,7 @@ _bindtrace() {
 
     local commands="trace info who check agent dump unpin"
     local trace_opts="--json --color --colour --port -p --pid --comm --errno -e --cgroup --netns --all
-        --attach --duration -d --max-events -n --ringbuf-size --batch --no-owner --owner-path --btf"
+        --attach --duration -d --max-events -n --ringbuf-size --key-budget --batch --no-owner --owner-path --btf"
     local action_opts="--exec --exec-timeout --act --grace --allow-comm --allow-unit --allow-uid
         --allow-port --rate-limit --dry-run --yes -y"
     local common_opts="--verbose -v --help -h --version"
@@ -69,7 +69,7 @@ _bindtrace() {
         --since | --until)
             _bindtrace_reply "10m 1h 1d" "$cur"
             return ;;
-        --port | -p | --max-events | -n | --duration | -d | --ringbuf-size | --exec-timeout | --grace | \
+        --port | -p | --max-events | -n | --duration | -d | --ringbuf-size | --key-budget | --exec-timeout | --grace | \
             --rate-limit | --allow-port)
             return ;;  # a number or a duration: nothing to offer
     esac

@@ -46,6 +46,7 @@ void expect_same(const AgentConfig& got, const AgentConfig& want) {
   EXPECT_EQ(got.owner_path, want.owner_path);
   EXPECT_EQ(got.ringbuf_bytes, want.ringbuf_bytes);
   EXPECT_EQ(got.batched, want.batched);
+  EXPECT_EQ(got.key_budget, want.key_budget);
   EXPECT_EQ(got.attach, want.attach);
   EXPECT_EQ(got.log.path, want.log.path);
   EXPECT_EQ(got.log.max_bytes, want.log.max_bytes);
@@ -80,6 +81,7 @@ TEST(AgentConfig, EmptyTextGivesTheDefaults) {
   EXPECT_FALSE(config.filter.has_port_filter());
   EXPECT_TRUE(config.resolve_owner);
   EXPECT_EQ(config.ringbuf_bytes, 8u << 20);
+  EXPECT_EQ(config.key_budget, 200u);
   EXPECT_EQ(config.log.path, "/var/log/bindtrace/events.jsonl");
   EXPECT_EQ(config.log.max_bytes, 64ull << 20);
   EXPECT_EQ(config.metrics.address, "127.0.0.1:9464");
@@ -118,6 +120,7 @@ TEST(AgentConfig, ExampleConfigNamesEveryKey) {
                           "[capture]",
                           "ringbuf_size =",
                           "batch =",
+                          "key_budget =",
                           "attach =",
                           "[log]",
                           "enabled =",
@@ -164,6 +167,7 @@ path = "sock_diag"
 [capture]
 ringbuf_size = "16M"
 batch = true
+key_budget = 0
 attach = "kprobe"
 
 [log]
@@ -215,6 +219,7 @@ dry_run = true
   EXPECT_EQ(config.owner_path, OwnerSource::sock_diag);
   EXPECT_EQ(config.ringbuf_bytes, 16u << 20);
   EXPECT_TRUE(config.batched);
+  EXPECT_EQ(config.key_budget, 0u);
   EXPECT_EQ(config.attach, Tier::kprobe);
   EXPECT_EQ(config.log.path, "/srv/log/events.jsonl");
   EXPECT_EQ(config.log.max_bytes, 1ull << 30);
@@ -313,6 +318,12 @@ TEST(AgentConfig, EmptyOrZeroFilterValuesMeanAny) {
   const AgentConfig config =
       parse_agent_config("[filter]\ncomm = \"\"\npid = 0\nnetns = \"\"\ncgroup = \"\"\n", "agent.toml");
   expect_same(config, AgentConfig{});
+}
+
+TEST(AgentConfig, KeyBudgetIsBounded) {
+  EXPECT_NE(parse_error("[capture]\nkey_budget = -1\n").find("key_budget"), std::string::npos);
+  EXPECT_NE(parse_error("[capture]\nkey_budget = 10000001\n").find("key_budget"), std::string::npos);
+  EXPECT_NE(parse_error("[capture]\nkey_budget = \"200\"\n").find("an integer"), std::string::npos);
 }
 
 TEST(AgentConfig, WrongTypeNamesTheExpectedType) {
