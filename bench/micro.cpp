@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "bindtrace/clock.hpp"
-#include "bindtrace/escape.hpp"
-#include "bindtrace/events.hpp"
+#include "bindtrace/events/clock.hpp"
+#include "bindtrace/events/escape.hpp"
+#include "bindtrace/events/events.hpp"
 #include "bindtrace/owner/conflict.hpp"
 #include "bindtrace/sinks.hpp"
 #include "raw_events.hpp"

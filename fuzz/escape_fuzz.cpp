@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bindtrace/escape.hpp"
+#include "bindtrace/events/escape.hpp"
 #include "common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "bindtrace/errors.hpp"
-#include "bindtrace/port_sources.hpp"
+#include "bindtrace/cli/port_sources.hpp"
 #include "common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

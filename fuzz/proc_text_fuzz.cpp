@@ -15,8 +15,8 @@
 #include <string_view>
 
 #include "bindtrace/attribute.hpp"
-#include "bindtrace/attribute/snapshot_reader.hpp"
-#include "bindtrace/proc_reader.hpp"
+#include "bindtrace/proc/snapshot_reader.hpp"
+#include "bindtrace/proc/proc_reader.hpp"
 #include "common.hpp"
 
 namespace {

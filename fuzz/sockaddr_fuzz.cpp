@@ -4,8 +4,8 @@
 #include <cstring>
 #include <span>
 
-#include "bindtrace/endpoint.hpp"
-#include "bindtrace/escape.hpp"
+#include "bindtrace/events/endpoint.hpp"
+#include "bindtrace/events/escape.hpp"
 #include "common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

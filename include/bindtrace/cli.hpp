@@ -8,8 +8,8 @@
 
 #include "bindtrace/actions/options.hpp"
 #include "bindtrace/owner.hpp"
-#include "bindtrace/port_sources.hpp"
-#include "bindtrace/tracer.hpp"
+#include "bindtrace/cli/port_sources.hpp"
+#include "bindtrace/capture/tracer.hpp"
 
 namespace bindtrace {
 

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "bindtrace/events.hpp"
+#include "bindtrace/events/events.hpp"
 
 namespace bindtrace {
 

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "bindtrace/attribute.hpp"
-#include "bindtrace/endpoint.hpp"
-#include "bindtrace/kinds.hpp"
+#include "bindtrace/events/endpoint.hpp"
+#include "bindtrace/events/kinds.hpp"
 
 namespace bindtrace {
 

@@ -32,7 +32,7 @@
 
 #include "bindtrace/attribute.hpp"
 #include "bindtrace/attribute/socket_activation.hpp"
-#include "bindtrace/kernel_env.hpp"
+#include "bindtrace/capture/kernel_env.hpp"
 #include "bindtrace/owner/resolver.hpp"
 #include "cgroup_fixture.hpp"
 #include "process.hpp"
@@ -584,10 +584,10 @@ TEST_F(AttributionTest, ExitedFailingProcessIsAttributedFromTheKernelsCgroupId) 
 // start, which fails and exits at once, again and again (RestartSec=100ms).
 // Every failure must still be attributed to the unit.
 //
-// BUG (user/attribute/cgroup_id_cache.cpp, CgroupIdCache::path_of): a miss
+// BUG (user/proc/cgroup_id_cache.cpp, CgroupIdCache::path_of): a miss
 // re-walks the cgroup tree at most once per min_rewalk (500 ms), and returns
 // nullopt without walking inside that window. The recreated cgroup's new id
-// misses, Tracer::enrich (user/tracer.cpp) falls back to /proc/PID/cgroup,
+// misses, Tracer::enrich (user/capture/tracer.cpp) falls back to /proc/PID/cgroup,
 // which is gone, so process.cgroup is "" and process.service is manager
 // "none". This test fails until a miss for an id the kernel just reported
 // is allowed to re-walk (e.g. walk on every miss of a new id, rate-limiting

@@ -5,8 +5,8 @@
 
 #include <filesystem>
 
-#include "bindtrace/attribute/cgroup_id_cache.hpp"
-#include "bindtrace/kernel_env.hpp"
+#include "bindtrace/proc/cgroup_id_cache.hpp"
+#include "bindtrace/capture/kernel_env.hpp"
 #include "process.hpp"
 #include "trace_harness.hpp"
 

@@ -30,7 +30,7 @@
 #include <thread>
 #include <vector>
 
-#include "bindtrace/kernel_env.hpp"
+#include "bindtrace/capture/kernel_env.hpp"
 #include "cgroup_fixture.hpp"
 #include "process.hpp"
 #include "real_parts.hpp"

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "bindtrace/errors.hpp"
-#include "bindtrace/escape.hpp"
+#include "bindtrace/events/escape.hpp"
 #include "bindtrace/sinks/event_log.hpp"
 #include "real_parts.hpp"
 #include "trace_harness.hpp"

@@ -7,7 +7,7 @@
 
 #include <filesystem>
 
-#include "bindtrace/filter_spec.hpp"
+#include "bindtrace/capture/filter_spec.hpp"
 #include "process.hpp"
 #include "trace_harness.hpp"
 

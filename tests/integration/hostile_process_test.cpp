@@ -13,7 +13,7 @@
 #include <sstream>
 #include <thread>
 
-#include "bindtrace/escape.hpp"
+#include "bindtrace/events/escape.hpp"
 #include "process.hpp"
 #include "trace_harness.hpp"
 

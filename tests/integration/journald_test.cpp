@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "bindtrace/escape.hpp"
+#include "bindtrace/events/escape.hpp"
 #include "bindtrace/sinks.hpp"
 #include "bindtrace/unique_fd.hpp"
 #include "trace_harness.hpp"

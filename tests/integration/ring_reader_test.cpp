@@ -1,4 +1,4 @@
-// The one-copy ring buffer mapping (user/ring_reader.cpp): with a ring of two
+// The one-copy ring buffer mapping (user/capture/ring_reader.cpp): with a ring of two
 // pages, 480-byte records wrap around its end every few events; each one must
 // arrive whole, in order, and the counts must add up.
 #include <gtest/gtest.h>

@@ -7,7 +7,7 @@
 
 #include <filesystem>
 
-#include "bindtrace/tier_probe.hpp"
+#include "bindtrace/capture/tier_probe.hpp"
 #include "trace_harness.hpp"
 
 namespace bindtrace {

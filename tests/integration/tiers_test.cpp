@@ -5,7 +5,7 @@
 
 #include <fstream>
 
-#include "bindtrace/capture.hpp"
+#include "bindtrace/capture/capture.hpp"
 #include "bindtrace/errors.hpp"
 #include "process.hpp"
 #include "trace_harness.hpp"

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "bindtrace/kernel_env.hpp"
+#include "bindtrace/capture/kernel_env.hpp"
 #include "real_parts.hpp"
 #include "trace_harness.hpp"
 

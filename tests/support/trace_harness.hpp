@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "bindtrace/kernel_env.hpp"
-#include "bindtrace/tracer.hpp"
+#include "bindtrace/capture/kernel_env.hpp"
+#include "bindtrace/capture/tracer.hpp"
 
 namespace bindtrace::testing {
 

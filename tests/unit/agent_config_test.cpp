@@ -9,7 +9,7 @@
 #include <string>
 
 #include "bindtrace/agent/config.hpp"
-#include "bindtrace/kernel_env.hpp"
+#include "bindtrace/capture/kernel_env.hpp"
 #include "real_parts.hpp"
 
 namespace bindtrace {

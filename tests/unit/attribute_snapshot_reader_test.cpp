@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "bindtrace/attribute/snapshot_reader.hpp"
+#include "bindtrace/proc/snapshot_reader.hpp"
 
 namespace bindtrace {
 namespace {

@@ -1,4 +1,4 @@
-#include "bindtrace/clock.hpp"
+#include "bindtrace/events/clock.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // program identity behind stale_instance/duplicate_manager, and the six
 // incidents bindtrace was written for. Events are built in code, as the
 // owner and attribution stages would fill them.
-#include "bindtrace/diagnose.hpp"
+#include "bindtrace/diagnose/diagnose.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "bindtrace/endpoint.hpp"
+#include "bindtrace/events/endpoint.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // Completing events from /proc (fixtures): only while the pid still belongs
 // to the process that made the event; a reused pid is a failed lookup, never
 // another process's command line.
-#include "bindtrace/enricher.hpp"
+#include "bindtrace/proc/enricher.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "bindtrace/errno_names.hpp"
+#include "bindtrace/events/errno_names.hpp"
 
 #include <gtest/gtest.h>
 

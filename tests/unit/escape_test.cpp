@@ -1,4 +1,4 @@
-#include "bindtrace/escape.hpp"
+#include "bindtrace/events/escape.hpp"
 
 #include <gtest/gtest.h>
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "bindtrace/errors.hpp"
-#include "bindtrace/escape.hpp"
+#include "bindtrace/events/escape.hpp"
 #include "real_parts.hpp"
 
 namespace bindtrace {

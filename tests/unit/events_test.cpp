@@ -1,7 +1,7 @@
 // Decoding raw ring-buffer records into Events.
 #include <gtest/gtest.h>
 
-#include "bindtrace/events.hpp"
+#include "bindtrace/events/events.hpp"
 #include "raw_events.hpp"
 
 namespace bindtrace {

@@ -1,4 +1,4 @@
-#include "bindtrace/filter_spec.hpp"
+#include "bindtrace/capture/filter_spec.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bindtrace/events.hpp"
+#include "bindtrace/events/events.hpp"
 #include "bindtrace/sinks.hpp"
 #include "raw_events.hpp"
 

@@ -1,6 +1,6 @@
 // The streaming JSON writer escapes as nlohmann's dump() does, and the event
 // line it writes is byte for byte the line the old DOM encoder printed.
-#include "bindtrace/json_writer.hpp"
+#include "bindtrace/format/json_writer.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "bindtrace/clock.hpp"
-#include "bindtrace/errno_names.hpp"
-#include "bindtrace/escape.hpp"
-#include "bindtrace/events.hpp"
+#include "bindtrace/events/clock.hpp"
+#include "bindtrace/events/errno_names.hpp"
+#include "bindtrace/events/escape.hpp"
+#include "bindtrace/events/events.hpp"
 #include "bindtrace/sinks.hpp"
 #include "raw_events.hpp"
 

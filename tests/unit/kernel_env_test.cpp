@@ -1,7 +1,7 @@
 // Degraded kernels and environments, decided without one: lockdown from the
 // securityfs file's content, the no-BTF sentence, --btf FILE, RLIMIT_MEMLOCK,
 // and which pin directories agent and unpin may fill and empty.
-#include "bindtrace/kernel_env.hpp"
+#include "bindtrace/capture/kernel_env.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/resource.h>

@@ -4,7 +4,7 @@
 #include <cerrno>
 #include <map>
 
-#include "bindtrace/loader.hpp"
+#include "bindtrace/capture/loader.hpp"
 
 namespace bindtrace {
 namespace {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "bindtrace/errors.hpp"
-#include "bindtrace/escape.hpp"
+#include "bindtrace/events/escape.hpp"
 #include "bindtrace/sinks/metrics_server.hpp"
 
 namespace bindtrace {

@@ -2,8 +2,8 @@
 // "did you mean" (command line and config file).
 #include <gtest/gtest.h>
 
-#include "bindtrace/edit_distance.hpp"
-#include "bindtrace/numbers.hpp"
+#include "bindtrace/cli/edit_distance.hpp"
+#include "bindtrace/cli/numbers.hpp"
 
 namespace bindtrace {
 namespace {

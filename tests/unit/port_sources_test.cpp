@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "bindtrace/errors.hpp"
-#include "bindtrace/port_sources.hpp"
+#include "bindtrace/cli/port_sources.hpp"
 
 namespace bindtrace {
 namespace {

@@ -1,4 +1,4 @@
-#include "bindtrace/proc_reader.hpp"
+#include "bindtrace/proc/proc_reader.hpp"
 
 #include <gtest/gtest.h>
 

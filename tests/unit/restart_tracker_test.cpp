@@ -2,7 +2,7 @@
 // with bounded memory.
 #include <gtest/gtest.h>
 
-#include "bindtrace/diagnose.hpp"
+#include "bindtrace/diagnose/diagnose.hpp"
 
 namespace bindtrace {
 namespace {

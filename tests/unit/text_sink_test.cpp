@@ -2,7 +2,7 @@
 // character from the traced process.
 #include <gtest/gtest.h>
 
-#include "bindtrace/events.hpp"
+#include "bindtrace/events/events.hpp"
 #include "bindtrace/sinks.hpp"
 #include "raw_events.hpp"
 

@@ -3,9 +3,9 @@
 #include "bindtrace/actions/hook.hpp"
 
 #include "bindtrace/actions/command.hpp"
-#include "bindtrace/clock.hpp"
-#include "bindtrace/errno_names.hpp"
-#include "bindtrace/escape.hpp"
+#include "bindtrace/events/clock.hpp"
+#include "bindtrace/events/errno_names.hpp"
+#include "bindtrace/events/escape.hpp"
 #include "bindtrace/sinks.hpp"
 
 namespace bindtrace {

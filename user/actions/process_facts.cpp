@@ -3,8 +3,8 @@
 
 #include <charconv>
 
-#include "bindtrace/proc_file.hpp"
-#include "bindtrace/proc_reader.hpp"
+#include "bindtrace/proc/proc_file.hpp"
+#include "bindtrace/proc/proc_reader.hpp"
 
 namespace bindtrace {
 namespace {

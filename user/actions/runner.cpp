@@ -5,9 +5,9 @@
 
 #include "bindtrace/actions/stop_owner.hpp"
 #include "bindtrace/actions/stop_unit.hpp"
-#include "bindtrace/alternatives.hpp"
-#include "bindtrace/escape.hpp"
-#include "bindtrace/proc_reader.hpp"
+#include "bindtrace/diagnose/alternatives.hpp"
+#include "bindtrace/events/escape.hpp"
+#include "bindtrace/proc/proc_reader.hpp"
 
 namespace bindtrace {
 namespace {

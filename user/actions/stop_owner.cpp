@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "bindtrace/actions/pidfd.hpp"
-#include "bindtrace/proc_reader.hpp"
+#include "bindtrace/proc/proc_reader.hpp"
 #include "bindtrace/unique_fd.hpp"
 
 namespace bindtrace {

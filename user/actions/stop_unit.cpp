@@ -5,7 +5,7 @@
 
 #include "bindtrace/actions/command.hpp"
 #include "bindtrace/actions/process_facts.hpp"
-#include "bindtrace/proc_reader.hpp"
+#include "bindtrace/proc/proc_reader.hpp"
 
 namespace bindtrace {
 namespace {

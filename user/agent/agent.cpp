@@ -11,17 +11,17 @@
 #include <nlohmann/json.hpp>
 
 #include "bindtrace/actions/runner.hpp"
-#include "bindtrace/clock.hpp"
+#include "bindtrace/events/clock.hpp"
 #include "bindtrace/errors.hpp"
-#include "bindtrace/escape.hpp"
+#include "bindtrace/events/escape.hpp"
 #include "bindtrace/owner/worker.hpp"
-#include "bindtrace/recorder.hpp"
+#include "bindtrace/capture/recorder.hpp"
 #include "bindtrace/sinks.hpp"
 #include "bindtrace/sinks/event_log.hpp"
 #include "bindtrace/sinks/journald.hpp"
 #include "bindtrace/sinks/metrics.hpp"
 #include "bindtrace/sinks/metrics_server.hpp"
-#include "bindtrace/tracer.hpp"
+#include "bindtrace/capture/tracer.hpp"
 
 namespace bindtrace {
 namespace {

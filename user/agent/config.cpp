@@ -19,12 +19,12 @@
 #include <utility>
 #include <vector>
 
-#include "bindtrace/edit_distance.hpp"
-#include "bindtrace/errno_names.hpp"
-#include "bindtrace/escape.hpp"
-#include "bindtrace/events.hpp"
-#include "bindtrace/kernel_env.hpp"
-#include "bindtrace/numbers.hpp"
+#include "bindtrace/cli/edit_distance.hpp"
+#include "bindtrace/events/errno_names.hpp"
+#include "bindtrace/events/escape.hpp"
+#include "bindtrace/events/events.hpp"
+#include "bindtrace/capture/kernel_env.hpp"
+#include "bindtrace/cli/numbers.hpp"
 #include "bindtrace/sinks/metrics_server.hpp"
 #include "bindtrace/unique_fd.hpp"
 

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "bindtrace/attribute.hpp"
-#include "bindtrace/proc_reader.hpp"
+#include "bindtrace/proc/proc_reader.hpp"
 
 namespace bindtrace {
 namespace {

@@ -1,7 +1,7 @@
 // Attribution of a live pid (snapshot + rules), of an exited process (from
 // its cgroup only), and the one-line description a person reads.
 #include "bindtrace/attribute.hpp"
-#include "bindtrace/attribute/snapshot_reader.hpp"
+#include "bindtrace/proc/snapshot_reader.hpp"
 
 namespace bindtrace {
 

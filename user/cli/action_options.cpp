@@ -3,9 +3,9 @@
 #include <CLI/CLI.hpp>
 
 #include "bindtrace/errors.hpp"
-#include "bindtrace/escape.hpp"
-#include "bindtrace/filter_spec.hpp"
-#include "bindtrace/numbers.hpp"
+#include "bindtrace/events/escape.hpp"
+#include "bindtrace/capture/filter_spec.hpp"
+#include "bindtrace/cli/numbers.hpp"
 #include "cli/commands.hpp"
 
 namespace bindtrace {

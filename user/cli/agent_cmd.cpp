@@ -4,8 +4,8 @@
 #include <cstdio>
 
 #include "bindtrace/agent/agent.hpp"
-#include "bindtrace/capture.hpp"
-#include "bindtrace/recorder.hpp"
+#include "bindtrace/capture/capture.hpp"
+#include "bindtrace/capture/recorder.hpp"
 #include "bindtrace/sinks/metrics_server.hpp"
 #include "cli/commands.hpp"
 

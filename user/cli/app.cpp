@@ -12,12 +12,12 @@
 #include <optional>
 #include <string_view>
 
-#include "bindtrace/edit_distance.hpp"
+#include "bindtrace/cli/edit_distance.hpp"
 #include "bindtrace/errors.hpp"
-#include "bindtrace/escape.hpp"
-#include "bindtrace/filter_spec.hpp"
-#include "bindtrace/kernel_env.hpp"
-#include "bindtrace/numbers.hpp"
+#include "bindtrace/events/escape.hpp"
+#include "bindtrace/capture/filter_spec.hpp"
+#include "bindtrace/capture/kernel_env.hpp"
+#include "bindtrace/cli/numbers.hpp"
 #include "cli/commands.hpp"
 
 namespace bindtrace {

@@ -3,10 +3,10 @@
 #include <cstdio>
 
 #include "bindtrace/errors.hpp"
-#include "bindtrace/capture.hpp"
-#include "bindtrace/escape.hpp"
+#include "bindtrace/capture/capture.hpp"
+#include "bindtrace/events/escape.hpp"
 #include "bindtrace/owner/resolver.hpp"
-#include "bindtrace/proc_file.hpp"
+#include "bindtrace/proc/proc_file.hpp"
 #include "bindtrace/sinks.hpp"
 #include "cli/commands.hpp"
 

@@ -6,7 +6,7 @@
 namespace CLI {
 class App;
 }
-#include "bindtrace/diagnosis.hpp"
+#include "bindtrace/diagnose/diagnosis.hpp"
 
 namespace bindtrace {
 

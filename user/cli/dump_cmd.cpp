@@ -11,8 +11,8 @@
 #include "bindtrace/dump/summary.hpp"
 #include "bindtrace/dump/time_spec.hpp"
 #include "bindtrace/errors.hpp"
-#include "bindtrace/escape.hpp"
-#include "bindtrace/recorder.hpp"
+#include "bindtrace/events/escape.hpp"
+#include "bindtrace/capture/recorder.hpp"
 #include "bindtrace/sinks.hpp"
 #include "cli/commands.hpp"
 

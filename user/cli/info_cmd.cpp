@@ -4,11 +4,11 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "bindtrace/capture.hpp"
+#include "bindtrace/capture/capture.hpp"
 #include "bindtrace/errors.hpp"
-#include "bindtrace/escape.hpp"
-#include "bindtrace/kernel_env.hpp"
-#include "bindtrace/loader.hpp"
+#include "bindtrace/events/escape.hpp"
+#include "bindtrace/capture/kernel_env.hpp"
+#include "bindtrace/capture/loader.hpp"
 #include "cli/commands.hpp"
 
 namespace bindtrace {

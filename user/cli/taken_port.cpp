@@ -1,7 +1,7 @@
 // A taken port as `who` and `check` report it: the diagnosis and the nearest
 // free ports, by the same rules as a traced failure.
-#include "bindtrace/alternatives.hpp"
-#include "bindtrace/diagnose.hpp"
+#include "bindtrace/diagnose/alternatives.hpp"
+#include "bindtrace/diagnose/diagnose.hpp"
 #include "cli/commands.hpp"
 
 namespace bindtrace {

@@ -15,12 +15,12 @@
 #include <tuple>
 
 #include "bindtrace/actions/runner.hpp"
-#include "bindtrace/capture.hpp"
-#include "bindtrace/errno_names.hpp"
-#include "bindtrace/escape.hpp"
+#include "bindtrace/capture/capture.hpp"
+#include "bindtrace/events/errno_names.hpp"
+#include "bindtrace/events/escape.hpp"
 #include "bindtrace/owner/worker.hpp"
 #include "bindtrace/sinks.hpp"
-#include "bindtrace/tracer.hpp"
+#include "bindtrace/capture/tracer.hpp"
 #include "bindtrace/unique_fd.hpp"
 #include "cli/commands.hpp"
 

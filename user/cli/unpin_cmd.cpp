@@ -2,8 +2,8 @@
 // recorder (before uninstalling, or to start the agent from scratch).
 #include <cstdio>
 
-#include "bindtrace/kernel_env.hpp"
-#include "bindtrace/recorder.hpp"
+#include "bindtrace/capture/kernel_env.hpp"
+#include "bindtrace/capture/recorder.hpp"
 #include "cli/commands.hpp"
 
 namespace bindtrace {

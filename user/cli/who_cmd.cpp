@@ -5,9 +5,9 @@
 
 #include <cstdio>
 
-#include "bindtrace/capture.hpp"
+#include "bindtrace/capture/capture.hpp"
 #include "bindtrace/attribute.hpp"
-#include "bindtrace/escape.hpp"
+#include "bindtrace/events/escape.hpp"
 #include "bindtrace/owner/resolver.hpp"
 #include "bindtrace/sinks.hpp"
 #include "cli/commands.hpp"

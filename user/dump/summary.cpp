@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <array>
 
-#include "bindtrace/clock.hpp"
+#include "bindtrace/events/clock.hpp"
 #include "bindtrace/dump/record_fields.hpp"
-#include "bindtrace/escape.hpp"
+#include "bindtrace/events/escape.hpp"
 
 namespace bindtrace {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "bindtrace/errors.hpp"
-#include "bindtrace/escape.hpp"
+#include "bindtrace/events/escape.hpp"
 
 namespace bindtrace {
 namespace {

@@ -3,7 +3,7 @@
 // fill wanted_inodes), create an iterator fd, read fixed-size records until
 // EOF. One SocketIterators is used by one thread at a time: the filter in
 // .bss and the wanted_inodes map are per-object state shared by every run.
-#include "bindtrace/libbpf_handles.hpp"
+#include "bindtrace/capture/libbpf_handles.hpp"
 #include "bindtrace/owner/iterators.hpp"
 #include "bindtrace/owner/kernel_records.hpp"
 

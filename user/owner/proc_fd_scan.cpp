@@ -18,7 +18,7 @@
 #include <system_error>
 #include <thread>
 
-#include "bindtrace/proc_reader.hpp"
+#include "bindtrace/proc/proc_reader.hpp"
 #include "bindtrace/unique_fd.hpp"
 
 namespace bindtrace {

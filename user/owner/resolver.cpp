@@ -12,16 +12,16 @@
 #include <set>
 
 #include "bindtrace/attribute.hpp"
-#include "bindtrace/capture.hpp"
+#include "bindtrace/capture/capture.hpp"
 #include "bindtrace/errors.hpp"
-#include "bindtrace/kernel_env.hpp"
+#include "bindtrace/capture/kernel_env.hpp"
 #include "bindtrace/owner/conflict.hpp"
 #include "bindtrace/owner/iterators.hpp"
 #include "bindtrace/owner/kernel_records.hpp"
 #include "bindtrace/owner/netns.hpp"
 #include "bindtrace/owner/proc_fd_scan.hpp"
 #include "bindtrace/owner/sock_diag.hpp"
-#include "bindtrace/proc_reader.hpp"
+#include "bindtrace/proc/proc_reader.hpp"
 
 namespace bindtrace {
 namespace {

@@ -1,10 +1,10 @@
 // The resolution worker (see worker.hpp).
 #include "bindtrace/owner/worker.hpp"
 
-#include "bindtrace/alternatives.hpp"
+#include "bindtrace/diagnose/alternatives.hpp"
 #include "bindtrace/attribute.hpp"
-#include "bindtrace/proc_file.hpp"
-#include "bindtrace/proc_reader.hpp"
+#include "bindtrace/proc/proc_file.hpp"
+#include "bindtrace/proc/proc_reader.hpp"
 
 #include <cstdlib>
 

@@ -1,9 +1,9 @@
 // Storm counts (EventAggregate) as a JSON line and as a text line: what the
 // kernel counted per endpoint and process instead of sending each (past the
 // per-key budget, or while the reader was behind).
-#include "bindtrace/clock.hpp"
-#include "bindtrace/errno_names.hpp"
-#include "bindtrace/escape.hpp"
+#include "bindtrace/events/clock.hpp"
+#include "bindtrace/events/errno_names.hpp"
+#include "bindtrace/events/escape.hpp"
 #include "bindtrace/sinks.hpp"
 
 namespace bindtrace {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "bindtrace/errors.hpp"
-#include "bindtrace/escape.hpp"
+#include "bindtrace/events/escape.hpp"
 
 namespace bindtrace {
 namespace {

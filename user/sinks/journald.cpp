@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "bindtrace/errno_names.hpp"
-#include "bindtrace/escape.hpp"
+#include "bindtrace/events/errno_names.hpp"
+#include "bindtrace/events/escape.hpp"
 
 namespace bindtrace {
 namespace {

@@ -5,9 +5,9 @@
 // is already valid), so a line is always valid JSON.
 #include <cstdio>
 
-#include "bindtrace/clock.hpp"
-#include "bindtrace/errno_names.hpp"
-#include "bindtrace/json_writer.hpp"
+#include "bindtrace/events/clock.hpp"
+#include "bindtrace/events/errno_names.hpp"
+#include "bindtrace/format/json_writer.hpp"
 #include "bindtrace/sinks.hpp"
 
 namespace bindtrace {

@@ -3,8 +3,8 @@
 // and escaped, and the number of failure series is capped.
 #include "bindtrace/sinks/metrics.hpp"
 
-#include "bindtrace/errno_names.hpp"
-#include "bindtrace/escape.hpp"
+#include "bindtrace/events/errno_names.hpp"
+#include "bindtrace/events/escape.hpp"
 
 namespace bindtrace {
 namespace {

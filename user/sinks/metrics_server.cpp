@@ -15,7 +15,7 @@
 #include <optional>
 
 #include "bindtrace/errors.hpp"
-#include "bindtrace/escape.hpp"
+#include "bindtrace/events/escape.hpp"
 
 namespace bindtrace {
 namespace {

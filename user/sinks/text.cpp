@@ -2,9 +2,9 @@
 // the caller says the output is a terminal.
 #include <cstdio>
 
-#include "bindtrace/clock.hpp"
-#include "bindtrace/errno_names.hpp"
-#include "bindtrace/escape.hpp"
+#include "bindtrace/events/clock.hpp"
+#include "bindtrace/events/errno_names.hpp"
+#include "bindtrace/events/escape.hpp"
 #include "bindtrace/sinks.hpp"
 
 namespace bindtrace {

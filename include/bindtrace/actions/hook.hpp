@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "bindtrace/actions/command.hpp"
-#include "bindtrace/events.hpp"
+#include "bindtrace/events/events.hpp"
 
 namespace bindtrace {
 

@@ -25,7 +25,7 @@
 #include "bindtrace/actions/options.hpp"
 #include "bindtrace/actions/process_facts.hpp"
 #include "bindtrace/actions/stop_owner.hpp"
-#include "bindtrace/events.hpp"
+#include "bindtrace/events/events.hpp"
 
 namespace bindtrace {
 

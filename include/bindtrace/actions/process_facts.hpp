@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "bindtrace/proc_reader.hpp"  // stat_number_field
+#include "bindtrace/proc/proc_reader.hpp"  // stat_number_field
 
 namespace bindtrace {
 

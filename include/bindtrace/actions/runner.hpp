@@ -21,7 +21,7 @@
 #include "bindtrace/actions/hook.hpp"
 #include "bindtrace/actions/options.hpp"
 #include "bindtrace/actions/policy.hpp"
-#include "bindtrace/events.hpp"
+#include "bindtrace/events/events.hpp"
 
 namespace bindtrace {
 

@@ -10,10 +10,10 @@
 #include <string_view>
 
 #include "bindtrace/actions/options.hpp"
-#include "bindtrace/capture.hpp"
+#include "bindtrace/capture/capture.hpp"
 #include "bindtrace/errors.hpp"
-#include "bindtrace/filter_spec.hpp"
-#include "bindtrace/kinds.hpp"
+#include "bindtrace/capture/filter_spec.hpp"
+#include "bindtrace/events/kinds.hpp"
 #include "bindtrace/owner.hpp"
 
 namespace bindtrace {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "bindtrace/dump/log_reader.hpp"
-#include "bindtrace/recorder.hpp"
+#include "bindtrace/capture/recorder.hpp"
 
 namespace bindtrace {
 

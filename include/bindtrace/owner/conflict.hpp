@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "bindtrace/events.hpp"
+#include "bindtrace/events/events.hpp"
 #include "bindtrace/sockets.hpp"
 
 namespace bindtrace {

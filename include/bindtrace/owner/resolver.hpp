@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "bindtrace/events.hpp"
+#include "bindtrace/events/events.hpp"
 #include "bindtrace/owner.hpp"
 
 namespace bindtrace {

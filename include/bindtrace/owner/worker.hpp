@@ -16,9 +16,9 @@
 #include <thread>
 #include <tuple>
 
-#include "bindtrace/diagnose.hpp"
-#include "bindtrace/enricher.hpp"
-#include "bindtrace/events.hpp"
+#include "bindtrace/diagnose/diagnose.hpp"
+#include "bindtrace/proc/enricher.hpp"
+#include "bindtrace/events/events.hpp"
 #include "bindtrace/owner/resolver.hpp"
 
 namespace bindtrace {

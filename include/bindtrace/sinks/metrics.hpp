@@ -10,8 +10,8 @@
 #include <string_view>
 #include <tuple>
 
-#include "bindtrace/capture.hpp"
-#include "bindtrace/events.hpp"
+#include "bindtrace/capture/capture.hpp"
+#include "bindtrace/events/events.hpp"
 
 namespace bindtrace {
 
