@@ -34,10 +34,17 @@ namespace bindtrace {
 [[nodiscard]] std::string aggregate_to_json_line(const EventAggregate& aggregate);
 [[nodiscard]] std::string aggregate_to_text(const EventAggregate& aggregate);
 
+struct HookResult;
+
+// Where the pipeline's records go, one call at a time (the pipeline
+// serialises them). Events always; storm counts and hook results where the
+// sink shows them.
 class Sink {
  public:
   virtual ~Sink() = default;
   virtual void write(const Event& event) = 0;
+  virtual void write_aggregate(const EventAggregate& aggregate) { (void)aggregate; }
+  virtual void write_hook(const HookResult& result) { (void)result; }
   virtual void flush() {}
 };
 

@@ -2,7 +2,7 @@
 // (tests/testprogs/bt_sock), the failure captured by a running Tracer, and the
 // captured Event handed to OwnerResolver on each of its paths (the listener
 // index, BPF iterators, sock_diag + /proc, and the automatic choice). Then
-// the `who`-style queries (resolve_port, list_listeners) and the OwnerWorker
+// the `who`-style queries (resolve_port, list_listeners) and the Pipeline
 // that resolves off the capture path.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "bindtrace/owner/resolver.hpp"
-#include "bindtrace/owner/worker.hpp"
+#include "bindtrace/pipeline.hpp"
 #include "process.hpp"
 #include "trace_harness.hpp"
 
@@ -475,28 +475,33 @@ TEST_F(OwnerResolverTest, WorkerDeliversInSubmissionOrderWithOwnersAndCachesABur
   const Event failure = captured(trace, fail({"-a", "127.0.0.1", "-P", std::to_string(port), "bind"}));
   ASSERT_EQ(failure.err, EADDRINUSE);
 
-  std::mutex mutex;
-  std::vector<Event> delivered;
+  struct Collect final : Sink {
+    std::mutex mutex;
+    std::vector<Event> events;
+    void write(const Event& e) override {
+      std::lock_guard lock(mutex);
+      events.push_back(e);
+    }
+  } sink;
+  std::vector<Event>& delivered = sink.events;
   constexpr int kBurst = 6;
   {
-    OwnerWorker worker(
-        ResolverOptions{}, trace.tracer().session(),
-        [&](const Event& e) {
-          std::lock_guard lock(mutex);
-          delivered.push_back(e);
-        },
-        /*capacity=*/64, /*cache_ttl=*/std::chrono::seconds(30));
+    PipelineOptions options;
+    options.complete_events = false;
+    options.capacity = 64;
+    options.owner_cache_ttl = std::chrono::seconds(30);
+    Pipeline pipeline(options, trace.tracer().session(), sink);
     for (int i = 0; i < kBurst; ++i) {
       Event e = failure;
       e.boot_ns = 1000 + static_cast<std::uint64_t>(i);  // the submission order
-      worker.submit(std::move(e));
+      pipeline.submit(std::move(e));
     }
-    worker.drain();
+    pipeline.drain();
     {
-      std::lock_guard lock(mutex);
+      std::lock_guard lock(sink.mutex);
       EXPECT_EQ(delivered.size(), static_cast<std::size_t>(kBurst));
     }
-    const OwnerWorkerStats stats = worker.stats();
+    const PipelineStats stats = pipeline.stats();
     EXPECT_EQ(stats.resolved, 1u);
     EXPECT_EQ(stats.cache_hits, static_cast<std::uint64_t>(kBurst - 1));
     EXPECT_EQ(stats.skipped, 0u);

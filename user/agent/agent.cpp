@@ -14,7 +14,7 @@
 #include "bindtrace/events/clock.hpp"
 #include "bindtrace/errors.hpp"
 #include "bindtrace/events/escape.hpp"
-#include "bindtrace/owner/worker.hpp"
+#include "bindtrace/pipeline.hpp"
 #include "bindtrace/capture/recorder.hpp"
 #include "bindtrace/sinks.hpp"
 #include "bindtrace/sinks/event_log.hpp"
@@ -67,7 +67,8 @@ void say(const std::string& line) {
 
 }  // namespace
 
-struct Agent::Impl {
+// The agent is its pipeline's sink: log (or stdout), journald and metrics.
+struct Agent::Impl final : Sink {
   AgentConfig config;
   std::function<AgentConfig()> reload_config;
   std::atomic<bool> stopping{false};
@@ -97,7 +98,7 @@ struct Agent::Impl {
     t.capture.batched = config.batched;
     t.capture.key_budget = config.key_budget;
     t.attach = config.attach;
-    t.defer_enrichment = config.resolve_owner;
+    t.defer_enrichment = true;  // the pipeline completes events
     if (config.recorder.enabled) {
       t.capture.recorder_slots = config.recorder.slots;
       t.pin_dir = config.recorder.pin_dir;
@@ -137,58 +138,70 @@ struct Agent::Impl {
     }
   }
 
+  // One JSON line to the log, or stdout; under sink_mutex.
+  void append_line(const std::string& line) {
+    if (log) log->append(line);
+    else if (log_to_stdout) std::fwrite(line.data(), 1, line.size(), stdout), std::fflush(stdout);
+  }
+
   // A record of the agent's own (start, reload) in the log, so the log tells its story.
   void log_record(nlohmann::ordered_json record) {
     record["time"] = format_rfc3339_ns(realtime_now_ns());
     const std::string line = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     std::lock_guard lock(sink_mutex);
-    if (log) log->append(line);
-    else if (log_to_stdout) std::fwrite(line.data(), 1, line.size(), stdout), std::fflush(stdout);
+    append_line(line);
   }
 
-  void emit(const Event& event) {
+  void write(const Event& event) override {
     metrics.count_event(event);
     if (event.action) metrics.count_action(event.action->kind, event.action->result);
     const std::string line = event_to_json_line(event);  // encoded outside the lock
     {
       std::lock_guard lock(sink_mutex);
-      if (log) log->append(line);
-      else if (log_to_stdout) std::fwrite(line.data(), 1, line.size(), stdout), std::fflush(stdout);
+      append_line(line);
       if (journald) journald->write(event);
     }
     std::lock_guard lock(stats_mutex);
     ++stats.events;
   }
 
-  void emit_aggregate(const EventAggregate& aggregate) {
+  void write_aggregate(const EventAggregate& aggregate) override {
     metrics.count_aggregate(aggregate);
     const std::string line = aggregate_to_json_line(aggregate);
     std::lock_guard lock(sink_mutex);
-    if (log) log->append(line);
-    else if (log_to_stdout) std::fwrite(line.data(), 1, line.size(), stdout), std::fflush(stdout);
+    append_line(line);
   }
 
-  void log_hook(const HookResult& result) {
+  void write_hook(const HookResult& result) override {
     const std::string line =
         hook_result_to_json(result).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     std::lock_guard lock(sink_mutex);
-    if (log) log->append(line);
-    else if (log_to_stdout) std::fwrite(line.data(), 1, line.size(), stdout), std::fflush(stdout);
+    append_line(line);
   }
 
-  void update_gauges(const Tracer& t, const OwnerWorker* worker, const ActionRunner* actions, Tier tier) {
+  PipelineOptions pipeline_options() const {
+    PipelineOptions o;
+    o.resolve_owner = config.resolve_owner;
+    o.complete_events = true;
+    o.resolver.force = config.owner_path;
+    o.actions = config.actions;
+    o.consent = Consent::given;  // the configuration is the consent
+    return o;
+  }
+
+  void update_gauges(const Tracer& t, const Pipeline& pipeline, Tier tier) {
     MetricsGauges g;
     std::string log_error_note;  // said once the metric shows it
     const TraceStats ts = t.stats();
     g.kernel = ts.kernel;
     g.decode_errors = ts.decode_errors;
-    if (worker) {
-      const OwnerWorkerStats ws = worker->stats();
+    {
+      const PipelineStats ws = pipeline.stats();
       g.owner_lookup_failures = ws.failures + ws.lookup_failures;
       g.owner_skipped = ws.skipped;
     }
-    if (actions) {
-      const ActionStats as = actions->stats();
+    if (pipeline.has_actions()) {
+      const ActionStats as = pipeline.action_stats();
       g.hooks_run = as.hooks.run;
       g.hooks_skipped = as.hooks.skipped;
       g.hooks_failed = as.hooks.failed;
@@ -245,16 +258,15 @@ struct Agent::Impl {
   }
 
   // Events the flight recorder kept while no agent read the ring buffer.
-  void drain_recorder(OwnerWorker* worker, const std::function<void(const Event&)>& after_owner) {
+  void drain_recorder(Pipeline& pipeline) {
     RecorderReadStats rs;
     const std::uint64_t after = last_logged_seq(config.log.enabled ? config.log.path : "");
     std::vector<Event> missed = read_flight_recorder(config.recorder.pin_dir, after, rs);
     for (Event& e : missed) {
       drained_up_to = std::max(drained_up_to, e.seq);
-      if (worker) worker->submit(std::move(e));
-      else after_owner(e);
+      pipeline.submit(std::move(e));
     }
-    if (worker) worker->drain();
+    pipeline.drain();
     {
       std::lock_guard lock(stats_mutex);
       stats.recorder_drained += rs.read;
@@ -272,7 +284,6 @@ struct Agent::Impl {
     bool first = true;
     while (!stopping.load()) {
       Tracer t(trace_options());
-      t.set_aggregate_handler([this](const EventAggregate& a) { emit_aggregate(a); });
       const Tier tier = t.attach();
       const bool adopted = t.session()->adopted();
       tracer.store(&t);
@@ -288,26 +299,9 @@ struct Agent::Impl {
                   {"recorder", !config.recorder.enabled ? "off" : adopted ? "adopted" : "new"},
                   {"config", to_valid_utf8(config.source)}});
 
-      // tracer -> owner worker -> actions -> sinks
-      std::unique_ptr<ActionRunner> actions;
-      if (config.actions.any()) {
-        ActionCallbacks callbacks;
-        callbacks.deliver = [this](const Event& e) { emit(e); };
-        callbacks.on_hook = [this](const HookResult& r) { log_hook(r); };
-        actions = std::make_unique<ActionRunner>(config.actions, callbacks, Consent::given);  // the config is the consent
-      }
-      const auto after_owner = [this, &actions](const Event& e) {
-        if (actions) actions->submit(e);
-        else emit(e);
-      };
-      std::unique_ptr<OwnerWorker> worker;
-      if (config.resolve_owner) {
-        ResolverOptions ro;
-        ro.force = config.owner_path;
-        worker = std::make_unique<OwnerWorker>(ro, t.session(), after_owner, 4096, std::chrono::milliseconds(250),
-                                               /*complete_events=*/true);
-      }
-      if (adopted && config.recorder.enabled) drain_recorder(worker.get(), after_owner);
+      Pipeline pipeline(pipeline_options(), t.session(), *this);
+      t.set_aggregate_handler([&pipeline](const EventAggregate& a) { pipeline.submit(a); });
+      if (adopted && config.recorder.enabled) drain_recorder(pipeline);
       if (first) sd_notify(0, "READY=1\nSTATUS=tracing");
       first = false;
 
@@ -319,11 +313,10 @@ struct Agent::Impl {
               ++stats.duplicates;
               return;
             }
-            if (worker) worker->submit(e);
-            else after_owner(e);
+            pipeline.submit(e);
           },
           [&](const TraceStats&) {
-            update_gauges(t, worker.get(), actions.get(), tier);
+            update_gauges(t, pipeline, tier);
             if (reload_requested.exchange(false) && reload()) {
               reattach = true;
               t.stop();
@@ -331,9 +324,8 @@ struct Agent::Impl {
             if (stopping.load()) t.stop();
           });
       tracer.store(nullptr);
-      if (worker) worker->drain();
-      if (actions) actions->drain();
-      update_gauges(t, worker.get(), actions.get(), tier);
+      pipeline.drain();
+      update_gauges(t, pipeline, tier);
       if (!reattach) break;
       std::lock_guard lock(stats_mutex);
       ++stats.reattaches;

@@ -81,8 +81,7 @@ std::vector<std::uint16_t> candidate_ports(std::uint16_t port, PortRange ephemer
 
 std::vector<std::uint16_t> nearest_free_ports(const Event& event, std::size_t count) {
   std::vector<std::uint16_t> free;
-  if (event.err != EADDRINUSE || event.op == Op::connect || !event.endpoint.has_port() ||
-      event.proto == Proto::other)
+  if (!has_blocking_owner(event) || event.proto == Proto::other)
     return free;
   try {
     NetnsScope in_netns(event.netns, event.process.pid);

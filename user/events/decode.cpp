@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cerrno>
 #include <cstring>
 
 #include "bindtrace/abi.h"
@@ -176,6 +177,10 @@ std::string_view proto_name(Proto proto) noexcept {
       return "other";
   }
   return "other";
+}
+
+bool has_blocking_owner(const Event& event) noexcept {
+  return event.err == EADDRINUSE && event.op != Op::connect && event.endpoint.has_port();
 }
 
 }  // namespace bindtrace

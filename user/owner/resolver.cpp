@@ -12,7 +12,7 @@
 #include <set>
 
 #include "bindtrace/attribute.hpp"
-#include "bindtrace/capture/capture.hpp"
+#include "bindtrace/owner/listener_index.hpp"
 #include "bindtrace/errors.hpp"
 #include "bindtrace/capture/kernel_env.hpp"
 #include "bindtrace/owner/conflict.hpp"
@@ -89,7 +89,7 @@ std::string_view owner_source_name(OwnerSource source) noexcept {
   return "none";
 }
 
-OwnerResolver::OwnerResolver(ResolverOptions options, const CaptureSession* index)
+OwnerResolver::OwnerResolver(ResolverOptions options, const ListenerIndex* index)
     : options_(std::move(options)), index_(index) {}
 
 OwnerResolver::~OwnerResolver() = default;
@@ -251,7 +251,7 @@ std::optional<Owner> OwnerResolver::from_index(const Event& event) {
 }
 
 std::optional<Owner> OwnerResolver::resolve(const Event& event) {
-  if (event.err != EADDRINUSE || event.op == Op::connect || !event.endpoint.has_port()) return std::nullopt;
+  if (!has_blocking_owner(event)) return std::nullopt;
   ++stats_.lookups;
   std::optional<Owner> gone;
   if (!options_.force || *options_.force == OwnerSource::index) {

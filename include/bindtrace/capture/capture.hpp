@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "bindtrace/abi.h"
+#include "bindtrace/owner/listener_index.hpp"
+#include "bindtrace/owner/listener_index.hpp"
 #include "bindtrace/capture/filter_spec.hpp"
 #include "bindtrace/capture/loader.hpp"
 
@@ -46,7 +48,7 @@ struct KernelCounters {
 
 struct TierVariant;
 
-class CaptureSession final : public TierProber {
+class CaptureSession final : public TierProber, public ListenerIndex {
  public:
   explicit CaptureSession(CaptureConfig config);
   ~CaptureSession() override;
@@ -67,8 +69,8 @@ class CaptureSession final : public TierProber {
   [[nodiscard]] KernelCounters counters() const;
 
   // The listener index (bpf/state.bpf.c); nullopt when absent or not kept.
-  [[nodiscard]] std::optional<bt_listener> lookup_listener(const bt_listener_key& key) const;
-  [[nodiscard]] bool has_listener_index() const noexcept;
+  [[nodiscard]] std::optional<bt_listener> lookup_listener(const bt_listener_key& key) const override;
+  [[nodiscard]] bool has_listener_index() const noexcept override;
   // Entries the start-up walk added, and what it cost.
   struct SeedResult {
     std::uint64_t entries = 0;

@@ -115,6 +115,10 @@ struct DecodeResult {
 
 // "bind_failed", "listen_failed", "connect_failed"; "bind" for a successful bind.
 [[nodiscard]] std::string_view event_name(const Event& event) noexcept;
+// A bind/listen that failed with EADDRINUSE on a port: something holds that
+// endpoint, so it has an owner to find (a connect's EADDRINUSE is about its
+// local ephemeral port, not the peer).
+[[nodiscard]] bool has_blocking_owner(const Event& event) noexcept;
 [[nodiscard]] std::string_view op_name(Op op) noexcept;
 [[nodiscard]] std::string_view tier_name(Tier tier) noexcept;
 [[nodiscard]] std::optional<Tier> parse_tier(std::string_view name) noexcept;

@@ -15,7 +15,7 @@
 
 namespace bindtrace {
 
-class CaptureSession;
+class ListenerIndex;
 class SocketIterators;
 
 struct ResolverOptions {
@@ -37,7 +37,7 @@ struct ResolverStats {
 class OwnerResolver {
  public:
   // `index` may be null (no capture running, e.g. `who`).
-  explicit OwnerResolver(ResolverOptions options, const CaptureSession* index = nullptr);
+  explicit OwnerResolver(ResolverOptions options, const ListenerIndex* index = nullptr);
   ~OwnerResolver();
 
   // The owner of a failed bind/listen (EADDRINUSE); nullopt when the error
@@ -65,7 +65,7 @@ class OwnerResolver {
   SocketIterators* iterators();
 
   ResolverOptions options_;
-  const CaptureSession* index_;
+  const ListenerIndex* index_;
   std::unique_ptr<SocketIterators> iterators_;
   bool iterators_tried_ = false;
   std::string iterators_error_;
