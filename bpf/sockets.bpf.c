@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Socket iterators (DESIGN.md "Iterators"): iter/tcp and iter/udp list the
+/* Socket iterators (docs/architecture.md): iter/tcp and iter/udp list the
  * sockets on one port, TIME_WAIT included with its expiry; iter/task_file
  * finds the tasks holding given socket inodes. User space sets the filters in
  * .bss and fills wanted_inodes before each run, then reads fixed-size records

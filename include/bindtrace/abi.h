@@ -28,7 +28,7 @@ enum bt_op {
 	BT_OP_CONNECT = 3,
 };
 
-/* Which hook tier produced the record (DESIGN.md "Hook tiers"). */
+/* Which hook tier produced the record. */
 enum bt_tier {
 	BT_TIER_FENTRY = 1,
 	BT_TIER_KPROBE = 2,

@@ -1,6 +1,6 @@
-// Attribution: process -> service manager (../shared/ATTRIBUTION.md). Pure
+// Attribution: process -> service manager (docs/attribution.md). Pure
 // functions over a ProcessSnapshot; the /proc reader that builds snapshots is
-// separate (attribute/snapshot_reader.hpp) and takes a root path for tests.
+// separate (proc/snapshot_reader.hpp) and takes a root path for tests.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Error types that carry their exit code (DESIGN.md: 0 ok, 1 runtime failure,
+// Error types that carry their exit code (0 ok, 1 runtime failure,
 // 2 usage error, 3 missing privilege or kernel support). Messages are one
 // sentence for a person, without the "bindtrace:" prefix.
 #pragma once

@@ -1,4 +1,4 @@
-// Who blocks an endpoint (DESIGN.md "Owner"): the kind, the sockets that
+// Who blocks an endpoint (docs/architecture.md): the kind, the sockets that
 // actually conflict, and the processes holding them. Plain data; resolved by
 // OwnerResolver (owner/resolver.hpp).
 #pragma once

@@ -1,4 +1,4 @@
-// Where decoded events go: JSON lines (DESIGN.md output contract) or readable
+// Where decoded events go: JSON lines (the output contract of docs/events.md) or readable
 // text blocks. A sink never throws on hostile input.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Attribution (process -> service manager, ../shared/ATTRIBUTION.md) against
+// Attribution (process -> service manager, docs/attribution.md) against
 // real parts: real cgroup-v2 directories named like systemd units and
 // container scopes, libsystemd as the oracle for the systemd rows, a real
 // supervisord, systemd-socket-activate, a tmux server, an orphaned process,

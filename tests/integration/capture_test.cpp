@@ -229,7 +229,7 @@ std::string tier_param_name(const ::testing::TestParamInfo<Tier>& info) {
   return std::string(tier_name(info.param));
 }
 
-// The syscall tiers must both work on this kernel (DESIGN.md); the
+// The syscall tiers must both work on this kernel; the
 // kernel-function tiers are covered by tiers_test.cpp where they attach.
 INSTANTIATE_TEST_SUITE_P(SyscallTiers, CaptureTest, ::testing::Values(Tier::tracepoint, Tier::raw),
                          tier_param_name);

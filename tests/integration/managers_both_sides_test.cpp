@@ -1,5 +1,5 @@
 // Both sides of a port conflict, each attributed to the manager that started
-// it (../shared/ATTRIBUTION.md G1-G6, E4, E5, E7, E11), through the built
+// it (docs/attribution.md G1-G6, E4, E5, E7, E11), through the built
 // binary: the `--json` event names the failing process's manager
 // (process.service) and the holder's (owner.holders[].service), and
 // `bindtrace who P/tcp --json` names the holder's.

@@ -1,4 +1,4 @@
-// A1-A3 of ATTRIBUTION.md: which cgroup path a process is attributed by.
+// A1-A3 of docs/attribution.md: which cgroup path a process is attributed by.
 #include <gtest/gtest.h>
 
 #include "bindtrace/attribute.hpp"

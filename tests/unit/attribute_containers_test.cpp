@@ -1,4 +1,4 @@
-// E1-E11 of ATTRIBUTION.md: containers named by their cgroup path.
+// E1-E11 of docs/attribution.md: containers named by their cgroup path.
 #include <gtest/gtest.h>
 
 #include "bindtrace/attribute.hpp"

@@ -1,4 +1,4 @@
-// F1-F6 of ATTRIBUTION.md: port forwarders stand for the container behind them.
+// F1-F6 of docs/attribution.md: port forwarders stand for the container behind them.
 #include <gtest/gtest.h>
 
 #include <algorithm>

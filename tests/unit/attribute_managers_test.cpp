@@ -1,4 +1,4 @@
-// D1 and G1-G8 of ATTRIBUTION.md: in-process managers (confirmed by an
+// D1 and G1-G8 of docs/attribution.md: in-process managers (confirmed by an
 // ancestor) and the ad hoc heuristics.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// "Precedence and pitfalls" of ATTRIBUTION.md: which rule wins when several apply.
+// The precedence of docs/attribution.md: which rule wins when several apply.
 #include <gtest/gtest.h>
 
 #include "bindtrace/attribute.hpp"

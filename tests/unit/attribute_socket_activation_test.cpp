@@ -1,4 +1,4 @@
-// C1-C3 of ATTRIBUTION.md: ports owned by systemd .socket units.
+// C1-C3 of docs/attribution.md: ports owned by systemd .socket units.
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// B1-B9 of ATTRIBUTION.md, with systemd's own test inputs (test-cgroup-util.c)
+// B1-B9 of docs/attribution.md, with systemd's own test inputs (test-cgroup-util.c)
 // where they exist: the answers must match sd_pid_get_unit()/sd_pid_get_user_unit().
 #include <gtest/gtest.h>
 

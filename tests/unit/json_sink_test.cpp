@@ -1,4 +1,4 @@
-// The JSON line follows DESIGN.md's output contract and stays valid JSON
+// The JSON line follows the output contract of docs/events.md and stays valid JSON
 // whatever the traced process put in its comm or command line.
 #include <gtest/gtest.h>
 

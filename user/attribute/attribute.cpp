@@ -1,4 +1,4 @@
-// The rule set of ATTRIBUTION.md in its order of precedence: forwarder ->
+// The rule set of docs/attribution.md in its order of precedence: forwarder ->
 // container -> in-process manager -> socket activation -> systemd unit ->
 // heuristics. Each rule lives in its own file; this one only orders them.
 #include "bindtrace/attribute.hpp"

@@ -1,4 +1,4 @@
-// A1-A3 of ATTRIBUTION.md: the path systemd would use (0:: line, else the
+// A1-A3 of docs/attribution.md: the path systemd would use (0:: line, else the
 // name=systemd hierarchy), and the paths container patterns are matched on.
 #include "bindtrace/attribute/cgroup_path.hpp"
 

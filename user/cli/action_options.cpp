@@ -1,4 +1,4 @@
-// The action options (DESIGN.md "Actions") on the command line; every value
+// The action options on the command line; every value
 // is validated here so a typo is a usage error, never a surprise action.
 #include <CLI/CLI.hpp>
 

@@ -1,5 +1,5 @@
 // Command-line parsing (CLI11) into a CliRequest, and the top-level error
-// handling that maps exceptions to DESIGN.md's exit codes.
+// handling that maps exceptions to the exit codes.
 #include <CLI/CLI.hpp>
 #include <poll.h>
 #include <sys/stat.h>

@@ -26,7 +26,7 @@
 namespace bindtrace {
 namespace {
 
-// Port forwarders own ports on behalf of containers (ATTRIBUTION.md F1-F6);
+// Port forwarders own ports on behalf of containers (F1-F6 of docs/attribution.md);
 // comm is cut to 15 bytes by the kernel.
 bool is_forwarder(const std::string& comm) {
   static const std::array<std::string_view, 7> names = {"docker-proxy", "rootlessport", "rootlessport-ch",

@@ -1,4 +1,4 @@
-// JSON lines per DESIGN.md's output contract. Each object of the contract has
+// JSON lines per the output contract of docs/events.md. Each object of the contract has
 // one encoder here, written with JsonWriter (no DOM on the hot path); the
 // nlohmann DOM versions other commands embed are parsed from its output.
 // JsonWriter puts every string through to_valid_utf8 (one that is all ASCII

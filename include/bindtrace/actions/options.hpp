@@ -1,6 +1,6 @@
 // What the operator allowed bindtrace to do about a conflict (`--exec`,
 // `--act`, the allow-lists, `--dry-run`), shared by `trace` and `agent`.
-// Off unless asked (DESIGN.md "Actions").
+// Off unless asked.
 #pragma once
 
 #include <chrono>

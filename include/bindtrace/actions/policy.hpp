@@ -1,4 +1,4 @@
-// Who may be acted on, and when (DESIGN.md "Actions"). Pure: the event, the
+// Who may be acted on, and when. Pure: the event, the
 // operator's options, facts read from /proc beforehand and the rate limiter
 // go in; a Plan comes out, either what to do or why it is refused.
 //

@@ -1,4 +1,4 @@
-// G7/G8 of ATTRIBUTION.md: heuristics for processes no manager claims: an
+// G7/G8 of docs/attribution.md: heuristics for processes no manager claims: an
 // orphan whose parent is gone, or one started with nohup. Used only when
 // nothing else matched.
 #pragma once

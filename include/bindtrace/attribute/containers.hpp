@@ -1,4 +1,4 @@
-// E1-E11 of ATTRIBUTION.md: the container a cgroup path belongs to (docker,
+// E1-E11 of docs/attribution.md: the container a cgroup path belongs to (docker,
 // containerd, CRI-O, podman, kubernetes, lxc). The rightmost match wins, so a
 // container nested in another container names the inner one.
 #pragma once

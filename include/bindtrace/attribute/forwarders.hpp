@@ -1,4 +1,4 @@
-// F1-F6 of ATTRIBUTION.md: processes that hold a port for a container
+// F1-F6 of docs/attribution.md: processes that hold a port for a container
 // (docker-proxy, dockerd, conmon, rootlessport, pasta, slirp4netns). Their own
 // cgroup misleads, so they are checked first. Without asking the container
 // engine, the container is named only as far as the command line says.

@@ -1,4 +1,4 @@
-// D1 and G1-G6 of ATTRIBUTION.md: managers that run inside a process tree
+// D1 and G1-G6 of docs/attribution.md: managers that run inside a process tree
 // rather than owning a cgroup (supervisord, pm2, runit, s6, OpenRC, tmux,
 // screen). The environment is inherited, so an environment signal counts only
 // when an ancestor (or the cgroup) confirms it; the nearest confirmed manager wins.

@@ -1,4 +1,4 @@
-// C1-C3 of ATTRIBUTION.md: ports that belong to a systemd .socket unit. A
+// C1-C3 of docs/attribution.md: ports that belong to a systemd .socket unit. A
 // systemd manager holding the socket itself (pid 1, or systemd --user), or a
 // service that received it from systemd (LISTEN_PID/LISTEN_FDS).
 #pragma once

@@ -1,4 +1,4 @@
-// B1-B9 of ATTRIBUTION.md: the systemd unit a cgroup path belongs to, with the
+// B1-B9 of docs/attribution.md: the systemd unit a cgroup path belongs to, with the
 // semantics of systemd's cg_path_get_unit() / cg_path_get_user_unit() and
 // unit_name_is_valid() (src/basic/cgroup-util.c, src/basic/unit-name.c).
 #pragma once

@@ -40,7 +40,7 @@ struct TierChoice {
   std::vector<TierTrial> trials;  // in the order tried
 };
 
-// The preference order (DESIGN.md): kernel-function tiers first.
+// The preference order: kernel-function tiers first.
 [[nodiscard]] const std::vector<Tier>& tier_order() noexcept;
 
 // Tries tiers in order until one attaches; a forced tier is the only one tried.

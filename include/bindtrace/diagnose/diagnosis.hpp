@@ -1,4 +1,4 @@
-// The verdict on one failure (DESIGN.md "Diagnosis"): a code, a one-line
+// The verdict on one failure (docs/diagnosis.md): a code, a one-line
 // summary and remedies a person can paste. Plain data; computed by diagnose()
 // (diagnose.hpp).
 #pragma once

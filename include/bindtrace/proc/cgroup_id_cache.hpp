@@ -1,4 +1,4 @@
-// cgroup v2 id -> path (ATTRIBUTION.md A4). On cgroup2 the id the kernel
+// cgroup v2 id -> path (A4 of docs/attribution.md). On cgroup2 the id the kernel
 // reports (bpf_get_current_cgroup_id) is the directory's inode number, so a
 // walk of the cgroup2 mount maps ids to paths. Cached. The first miss of an
 // id re-walks at once (systemd recreates a unit's cgroup, with a new id, on
