@@ -1,5 +1,6 @@
 // Small text helpers shared by the attribution rules: cgroup path components,
-// container ids, argv lookups. Private to user/attribute/.
+// container ids, argv lookups. Private to user/attribute/; user/diagnose/
+// also splits command lines and paths with these, so both read them alike.
 #pragma once
 
 #include <algorithm>

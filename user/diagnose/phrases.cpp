@@ -1,0 +1,132 @@
+// How services, holders and endpoints are named in a summary (phrases.hpp).
+#include "diagnose/phrases.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "diagnose/program_identity.hpp"
+#include "diagnose/text.hpp"
+
+namespace bindtrace::diagnose_detail {
+
+bool has_note(const Service& s, std::string_view prefix) {
+  return std::any_of(s.notes.begin(), s.notes.end(),
+                     [&](const std::string& n) { return n.starts_with(prefix); });
+}
+
+bool is_container_manager(std::string_view m) {
+  return m == "docker" || m == "podman" || m == "containerd" || m == "cri-o" || m == "kubernetes" ||
+         m == "lxc";
+}
+
+// No manager restarts it: a shell, a terminal multiplexer, an orphan.
+bool is_interactive(const std::optional<Service>& s) {
+  if (!s) return true;
+  const std::string& m = s->manager;
+  return m.empty() || m == "none" || m == "adhoc" || m == "tmux" || m == "screen" ||
+         (m == "systemd" && (s->scope == "session" || has_note(*s, "interactive")));
+}
+
+// The same manager entry: same manager, same name, same level.
+bool same_manager_entry(const Service& a, const Service& b) {
+  return a.manager == b.manager && a.name == b.name && a.scope == b.scope && a.uid == b.uid;
+}
+
+// A systemd system unit, or something a user's manager runs (a user unit, a rootless container).
+Level level_of(const std::optional<Service>& s) {
+  if (!s) return Level::unknown;
+  if (s->manager == "systemd") {
+    if (s->scope == "system") return Level::system;
+    if (s->scope == "user") return Level::user;
+    return Level::unknown;
+  }
+  if (is_container_manager(s->manager) && s->uid && *s->uid != 0) return Level::user;
+  if (s->outer.starts_with("user@") || (!s->outer.empty() && s->scope == "user")) return Level::user;
+  return Level::unknown;
+}
+
+// A container name or id `docker stop` takes; forwarders sometimes only know "container at IP".
+bool is_container_ref(std::string_view name) {
+  if (name.empty() || name.size() > 128) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
+  });
+}
+
+// What a person reads: "systemd unit x.service", "docker (container at 172.17.0.2:8000)".
+std::string service_phrase(const Service& s) {
+  if (is_container_manager(s.manager) && !is_container_ref(s.name) && s.pod_uid.empty()) {
+    return s.manager + " (" + s.name + ")";
+  }
+  // The partial note belongs to the process line, not to a one-line summary.
+  Service without_partial = s;
+  without_partial.partial.clear();
+  return describe_service(without_partial);
+}
+
+std::string systemctl(const Service& s) {
+  std::string cmd = "systemctl ";
+  if (s.scope == "user") cmd += "--user ";
+  return cmd;
+}
+
+std::string user_note(const Service& s) {
+  return s.scope == "user" && s.uid ? "run it as uid " + std::to_string(*s.uid) : std::string{};
+}
+
+// The supervisor program section: "backend:backend" -> "backend".
+std::string supervisor_program(const Service& s) {
+  if (!s.program.empty()) return s.program;
+  const std::size_t colon = s.name.find(':');
+  return colon == std::string::npos ? s.name : s.name.substr(colon + 1);
+}
+
+bool is_forwarder(const Holder& h) {
+  return h.service && (has_note(*h.service, "port forwarder") || has_note(*h.service, "conmon"));
+}
+
+bool is_containerized(const Holder& h) {
+  return h.service && is_container_manager(h.service->manager);
+}
+
+bool is_socket_activated(const Holder& h) {
+  return h.service && (!h.service->socket_unit.empty() || has_note(*h.service, "socket handed over") ||
+                       has_note(*h.service, "socket activation"));
+}
+
+std::string endpoint_text(const Event& e) {
+  return to_string(e.endpoint);
+}
+
+std::string port_text(const Event& e) {
+  return "port " + std::to_string(e.endpoint.port);
+}
+
+std::string holder_text(const Holder& h) {
+  std::string text = program_display(identity_of(h)) + " (pid " + std::to_string(h.pid);
+  if (h.service) {
+    const std::string phrase = service_phrase(*h.service);
+    if (!phrase.empty()) text += ", " + phrase;
+  }
+  return text + ")";
+}
+
+std::string others_text(const Owner& owner) {
+  if (owner.holders.size() <= 1) return {};
+  const std::size_t more = owner.holders.size() - 1;
+  return " and " + std::to_string(more) + (more == 1 ? " more process" : " more processes");
+}
+
+
+std::string started_text(const Event& e, const Holder& h) {
+  if (h.start_time == 0 || e.boot_ns == 0) return {};
+  const long ticks = sysconf(_SC_CLK_TCK);
+  const std::uint64_t per_tick = 1'000'000'000ULL / static_cast<std::uint64_t>(ticks > 0 ? ticks : 100);
+  const std::uint64_t started_ns = h.start_time * per_tick;
+  if (started_ns > e.boot_ns) return {};
+  return ", started " + age_text(e.boot_ns - started_ns) + " ago";
+}
+
+}  // namespace bindtrace::diagnose_detail
