@@ -34,6 +34,79 @@ std::uint32_t map_max_entries(int fd) {
   return info.max_entries;
 }
 
+// Step of adopt(): whether the pinned recorder's meta is readable and was
+// written by programs of this ABI, with the configured number of slots.
+bool pinned_meta_matches(int meta_fd, const CaptureConfig& config, std::string& why_not) {
+  bt_recorder_meta meta{};
+  const __u32 zero = 0;
+  if (bpf_map_lookup_elem(meta_fd, &zero, &meta) != 0) {
+    why_not = "the pinned recorder cannot be read";
+    return false;
+  }
+  if (meta.abi_version != BT_ABI_VERSION) {
+    why_not = "the pinned programs have ABI " + std::to_string(meta.abi_version) + ", this bindtrace " +
+              std::to_string(BT_ABI_VERSION);
+    return false;
+  }
+  if (meta.slots != config.recorder_slots) {
+    why_not = "the pinned recorder has " + std::to_string(meta.slots) + " slots, the configuration asks for " +
+              std::to_string(config.recorder_slots);
+    return false;
+  }
+  return true;
+}
+
+// Step of adopt(): same filters? Compares the pinned .rodata with what this
+// configuration would load (the excluded pid aside: it was the earlier
+// agent's; events of this process are dropped in user space instead).
+bool pinned_filters_match(int rodata_fd, const CaptureConfig& config, std::string& why_not) {
+  SkeletonPtr probe(capture__open());
+  if (!probe) {
+    why_not = "cannot open the BPF object";
+    return false;
+  }
+  configure_rodata(*probe->rodata, config);
+  const __u32 zero = 0;
+  std::size_t size = 0;
+  const void* wanted = bpf_map__initial_value(probe->maps.rodata, &size);
+  std::vector<std::uint8_t> pinned(size);
+  if (!wanted || map_max_entries(rodata_fd) != 1 || bpf_map_lookup_elem(rodata_fd, &zero, pinned.data()) != 0) {
+    why_not = "the pinned filters cannot be read";
+    return false;
+  }
+  std::vector<std::uint8_t> mine(static_cast<const std::uint8_t*>(wanted), static_cast<const std::uint8_t*>(wanted) + size);
+  const std::size_t self_at = reinterpret_cast<const std::uint8_t*>(&probe->rodata->cfg_self_tgid) -
+                              reinterpret_cast<const std::uint8_t*>(probe->rodata);
+  std::memcpy(mine.data() + self_at, pinned.data() + self_at, sizeof(probe->rodata->cfg_self_tgid));
+  if (mine != pinned) {
+    why_not = "the pinned programs were loaded with other filters";
+    return false;
+  }
+  return true;
+}
+
+// Step of adopt(): opens the links pinned in dir (their program names and
+// fds appended to names and fds); the capture tier they belong to, if any.
+std::optional<Tier> open_pinned_links(const std::string& dir, std::vector<std::string>& names,
+                                      std::vector<UniqueFd>& fds, bool& has_index) {
+  std::optional<Tier> tier;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return tier;
+  while (dirent* entry = ::readdir(d)) {
+    const std::string name = entry->d_name;
+    if (!name.starts_with(pin_names::link_prefix)) continue;
+    UniqueFd link(bpf_obj_get(join(dir, name).c_str()));
+    if (!link) continue;
+    const std::string program = name.substr(std::strlen(pin_names::link_prefix));
+    if (program == "state_btf" || program == "state_tp") has_index = true;
+    if (auto t = tier_of_program(program)) tier = t;
+    names.push_back(program);
+    fds.push_back(std::move(link));
+  }
+  ::closedir(d);
+  return tier;
+}
+
 }  // namespace
 
 bool CaptureSession::adopted() const noexcept { return attached() && state_->adopted; }
@@ -72,22 +145,7 @@ std::optional<TierTrial> CaptureSession::adopt(const std::string& dir, std::stri
     why_not = errno == ENOENT ? "nothing pinned in " + dir : "cannot open " + join(dir, pin_names::recorder_meta) + ": " + std::strerror(errno);
     return std::nullopt;
   }
-  bt_recorder_meta meta{};
-  const __u32 zero = 0;
-  if (bpf_map_lookup_elem(meta_fd.get(), &zero, &meta) != 0) {
-    why_not = "the pinned recorder cannot be read";
-    return std::nullopt;
-  }
-  if (meta.abi_version != BT_ABI_VERSION) {
-    why_not = "the pinned programs have ABI " + std::to_string(meta.abi_version) + ", this bindtrace " +
-              std::to_string(BT_ABI_VERSION);
-    return std::nullopt;
-  }
-  if (meta.slots != config_.recorder_slots) {
-    why_not = "the pinned recorder has " + std::to_string(meta.slots) + " slots, the configuration asks for " +
-              std::to_string(config_.recorder_slots);
-    return std::nullopt;
-  }
+  if (!pinned_meta_matches(meta_fd.get(), config_, why_not)) return std::nullopt;
   UniqueFd events = open_pin(pin_names::events), counters = open_pin(pin_names::counters),
            listeners = open_pin(pin_names::listeners), recorder = open_pin(pin_names::recorder),
            rodata = open_pin(pin_names::rodata), aggregates = open_pin(pin_names::aggregates);
@@ -100,47 +158,11 @@ std::optional<TierTrial> CaptureSession::adopt(const std::string& dir, std::stri
     return std::nullopt;
   }
 
-  // Same filters? Compare the pinned .rodata with what this configuration
-  // would load (the excluded pid aside: it was the earlier agent's; events of
-  // this process are dropped in user space instead).
-  SkeletonPtr probe(capture__open());
-  if (!probe) {
-    why_not = "cannot open the BPF object";
-    return std::nullopt;
-  }
-  configure_rodata(*probe->rodata, config_);
-  std::size_t size = 0;
-  const void* wanted = bpf_map__initial_value(probe->maps.rodata, &size);
-  std::vector<std::uint8_t> pinned(size);
-  if (!wanted || map_max_entries(rodata.get()) != 1 || bpf_map_lookup_elem(rodata.get(), &zero, pinned.data()) != 0) {
-    why_not = "the pinned filters cannot be read";
-    return std::nullopt;
-  }
-  std::vector<std::uint8_t> mine(static_cast<const std::uint8_t*>(wanted), static_cast<const std::uint8_t*>(wanted) + size);
-  const std::size_t self_at = reinterpret_cast<const std::uint8_t*>(&probe->rodata->cfg_self_tgid) -
-                              reinterpret_cast<const std::uint8_t*>(probe->rodata);
-  std::memcpy(mine.data() + self_at, pinned.data() + self_at, sizeof(probe->rodata->cfg_self_tgid));
-  if (mine != pinned) {
-    why_not = "the pinned programs were loaded with other filters";
-    return std::nullopt;
-  }
+  if (!pinned_filters_match(rodata.get(), config_, why_not)) return std::nullopt;
 
   auto state = std::make_unique<State>();
-  std::optional<Tier> tier;
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (dirent* entry = ::readdir(d)) {
-      const std::string name = entry->d_name;
-      if (!name.starts_with(pin_names::link_prefix)) continue;
-      UniqueFd link(bpf_obj_get(join(dir, name).c_str()));
-      if (!link) continue;
-      const std::string program = name.substr(std::strlen(pin_names::link_prefix));
-      if (program == "state_btf" || program == "state_tp") state->has_index = true;
-      if (auto t = tier_of_program(program)) tier = t;
-      state->link_names.push_back(program);
-      state->pinned_fds.push_back(std::move(link));
-    }
-    ::closedir(d);
-  }
+  const std::optional<Tier> tier =
+      open_pinned_links(dir, state->link_names, state->pinned_fds, state->has_index);
   if (!tier) {
     why_not = "no capture program is pinned in " + dir;
     return std::nullopt;
