@@ -232,6 +232,77 @@ bool stdout_reader_gone() {
   return ::poll(&p, 1, 0) == 1 && (p.revents & POLLERR) != 0;
 }
 
+// --pin-dir of agent and unpin: they create and empty this directory, so it
+// must be one of bpffs.
+auto managed_pin_dir_setter(CliRequest& req) {
+  return [&req](const std::string& v) {
+    check_pin_dir("--pin-dir", v);
+    req.pin_dir = v;
+  };
+}
+
+// Step of parse_cli: the agent subcommand and its options.
+CLI::App* add_agent_command(CLI::App& app, CliRequest& req) {
+  CLI::App* agent = app.add_subcommand("agent", "Run until stopped: log, metrics, flight recorder, actions");
+  agent->add_option_function<std::string>(
+           "--config", [&req](const std::string& v) { req.agent.config_path = non_empty("--config", v); },
+           "TOML configuration (see deploy/bindtrace.toml)")
+      ->type_name("FILE");
+  agent->add_option_function<std::string>("--log", [&req](const std::string& v) { req.agent.log_path = non_empty("--log", v); },
+                                          "Event log (JSON lines), overrides [log] path")
+      ->type_name("PATH");
+  agent->add_option_function<std::string>("--metrics", [&req](const std::string& v) { req.agent.metrics_address = v; },
+                                          "Prometheus address (127.0.0.1:9464; 'off' disables), overrides [metrics]")
+      ->type_name("ADDR");
+  agent->add_option_function<std::string>("--pin-dir", managed_pin_dir_setter(req),
+                                          "bpffs directory for pinned links and the flight recorder")
+      ->type_name("DIR");
+  agent->fallthrough();
+  return agent;
+}
+
+// Step of parse_cli: the dump subcommand and its options.
+CLI::App* add_dump_command(CLI::App& app, CliRequest& req) {
+  CLI::App* dump = app.add_subcommand("dump", "Post-mortem: merge the event logs and the flight recorder");
+  dump->add_option_function<std::string>(
+          "--log", [&req](const std::string& v) { req.dump.log_path = non_empty("--log", v); },
+          "The agent's event log (rotated files PATH.1 ... are read too)")
+      ->type_name("PATH");
+  dump->add_option_function<std::string>(
+          "--since", [&req](const std::string& v) { req.dump.since = non_empty("--since", v, "time"); },
+          "From this time: 10m, 2h, 1d ago, or 2026-11-22T01:00:00Z")
+      ->type_name("WHEN");
+  dump->add_option_function<std::string>(
+          "--until", [&req](const std::string& v) { req.dump.until = non_empty("--until", v, "time"); },
+          "Up to this time (same forms as --since)")
+      ->type_name("WHEN");
+  dump->add_flag("!--no-recorder", req.dump.recorder, "Do not read the kernel flight recorder");
+  dump->add_option_function<std::string>(
+          "--pin-dir", [&req](const std::string& v) { req.pin_dir = non_empty("--pin-dir", v); },
+          "bpffs directory of the flight recorder")
+      ->type_name("DIR");
+  dump->fallthrough();
+  return dump;
+}
+
+// Step of parse_cli: the unpin subcommand and its option.
+CLI::App* add_unpin_command(CLI::App& app, CliRequest& req) {
+  CLI::App* unpin = app.add_subcommand("unpin", "Detach the agent's pinned programs and remove the flight recorder");
+  unpin->add_option_function<std::string>("--pin-dir", managed_pin_dir_setter(req), "bpffs directory to clear")->type_name("DIR");
+  return unpin;
+}
+
+// Step of parse_cli: the PORT arguments of who and check, as port specs.
+void collect_ports(CliRequest& req, const std::vector<std::string>& port_args) {
+  for (const std::string& arg : port_args) {
+    for (PortSpec& spec : parse_port_arg(req.command == Command::who ? "who" : "check", arg,
+                                         req.command == Command::check)) {
+      req.ports.push_back(std::move(spec));
+      req.ports_any_proto.push_back(arg.find('/') == std::string::npos);
+    }
+  }
+}
+
 }  // namespace
 
 CliRequest parse_cli(const std::vector<std::string>& args) {
@@ -257,47 +328,9 @@ CliRequest parse_cli(const std::vector<std::string>& args) {
            "Take ports from a .env (*_PORT=) or docker-compose file")
       ->type_name("FILE");
   check->fallthrough();
-  CLI::App* agent = app.add_subcommand("agent", "Run until stopped: log, metrics, flight recorder, actions");
-  agent->add_option_function<std::string>(
-           "--config", [&req](const std::string& v) { req.agent.config_path = non_empty("--config", v); },
-           "TOML configuration (see deploy/bindtrace.toml)")
-      ->type_name("FILE");
-  agent->add_option_function<std::string>("--log", [&req](const std::string& v) { req.agent.log_path = non_empty("--log", v); },
-                                          "Event log (JSON lines), overrides [log] path")
-      ->type_name("PATH");
-  agent->add_option_function<std::string>("--metrics", [&req](const std::string& v) { req.agent.metrics_address = v; },
-                                          "Prometheus address (127.0.0.1:9464; 'off' disables), overrides [metrics]")
-      ->type_name("ADDR");
-  // agent and unpin create and empty this directory: it must be one of bpffs.
-  auto set_managed_pin_dir = [&req](const std::string& v) {
-    check_pin_dir("--pin-dir", v);
-    req.pin_dir = v;
-  };
-  agent->add_option_function<std::string>("--pin-dir", set_managed_pin_dir,
-                                          "bpffs directory for pinned links and the flight recorder")
-      ->type_name("DIR");
-  agent->fallthrough();
-  CLI::App* dump = app.add_subcommand("dump", "Post-mortem: merge the event logs and the flight recorder");
-  dump->add_option_function<std::string>(
-          "--log", [&req](const std::string& v) { req.dump.log_path = non_empty("--log", v); },
-          "The agent's event log (rotated files PATH.1 ... are read too)")
-      ->type_name("PATH");
-  dump->add_option_function<std::string>(
-          "--since", [&req](const std::string& v) { req.dump.since = non_empty("--since", v, "time"); },
-          "From this time: 10m, 2h, 1d ago, or 2026-11-22T01:00:00Z")
-      ->type_name("WHEN");
-  dump->add_option_function<std::string>(
-          "--until", [&req](const std::string& v) { req.dump.until = non_empty("--until", v, "time"); },
-          "Up to this time (same forms as --since)")
-      ->type_name("WHEN");
-  dump->add_flag("!--no-recorder", req.dump.recorder, "Do not read the kernel flight recorder");
-  dump->add_option_function<std::string>(
-          "--pin-dir", [&req](const std::string& v) { req.pin_dir = non_empty("--pin-dir", v); },
-          "bpffs directory of the flight recorder")
-      ->type_name("DIR");
-  dump->fallthrough();
-  CLI::App* unpin = app.add_subcommand("unpin", "Detach the agent's pinned programs and remove the flight recorder");
-  unpin->add_option_function<std::string>("--pin-dir", set_managed_pin_dir, "bpffs directory to clear")->type_name("DIR");
+  CLI::App* agent = add_agent_command(app, req);
+  CLI::App* dump = add_dump_command(app, req);
+  CLI::App* unpin = add_unpin_command(app, req);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 consumes from the back
   try {
@@ -324,13 +357,7 @@ CliRequest parse_cli(const std::vector<std::string>& args) {
   if (unpin->parsed()) req.command = Command::unpin;
   if (who->parsed() || check->parsed()) {
     req.command = who->parsed() ? Command::who : Command::check;
-    for (const std::string& arg : port_args) {
-      for (PortSpec& spec : parse_port_arg(req.command == Command::who ? "who" : "check", arg,
-                                           req.command == Command::check)) {
-        req.ports.push_back(std::move(spec));
-        req.ports_any_proto.push_back(arg.find('/') == std::string::npos);
-      }
-    }
+    collect_ports(req, port_args);
     if (req.command == Command::check && req.ports.empty() && req.from_file.empty())
       throw UsageError("check: name at least one PORT or RANGE, or --from FILE");
   }
