@@ -111,6 +111,46 @@ Spawned spawn(const CommandSpec& spec, int stdin_fd, int output_fd) {
   return spawned;
 }
 
+// Step of run_command: drains what the child wrote so far (non-blocking),
+// keeping up to cap bytes; out_read is closed at end of file or on an error.
+void read_child_output(UniqueFd& out_read, std::size_t cap, CommandResult& result) {
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(out_read.get(), buf, sizeof(buf));
+    if (n == 0) {
+      out_read.reset();
+      return;
+    }
+    if (n < 0) {
+      if (errno != EINTR && errno != EAGAIN) out_read.reset();
+      if (errno != EINTR) return;
+      continue;
+    }
+    const std::size_t room = cap - std::min(cap, result.output.size());
+    result.output.append(buf, std::min(room, static_cast<std::size_t>(n)));
+    if (static_cast<std::size_t>(n) > room) result.output_truncated = true;
+  }
+}
+
+// Step of run_command: writes the next part of the child's input (written:
+// how much is done); in_write is closed once all is written or on an error.
+void write_child_input(UniqueFd& in_write, const CommandSpec& spec, std::size_t& written) {
+  const ssize_t n = ::write(in_write.get(), spec.input.data() + written, spec.input.size() - written);
+  if (n > 0) written += static_cast<std::size_t>(n);
+  if ((n < 0 && errno != EAGAIN && errno != EINTR) || written == spec.input.size()) in_write.reset();
+}
+
+// Step of run_command: waits for the exited child and records how it ended.
+void reap_child(pid_t pid, CommandResult& result) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status))
+    result.exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    result.signal = WTERMSIG(status);
+}
+
 }  // namespace
 
 std::string signal_name(int sig) {
@@ -151,25 +191,6 @@ CommandResult run_command(const CommandSpec& spec) {
   SigpipeBlocked no_sigpipe;
   std::size_t written = 0;
   if (spec.input.empty()) in_write.reset();
-  auto read_output = [&] {
-    char buf[4096];
-    for (;;) {
-      const ssize_t n = ::read(out_read.get(), buf, sizeof(buf));
-      if (n == 0) {
-        out_read.reset();
-        return;
-      }
-      if (n < 0) {
-        if (errno != EINTR && errno != EAGAIN) out_read.reset();
-        if (errno != EINTR) return;
-        continue;
-      }
-      const std::size_t room = spec.output_cap - std::min(spec.output_cap, result.output.size());
-      result.output.append(buf, std::min(room, static_cast<std::size_t>(n)));
-      if (static_cast<std::size_t>(n) > room) result.output_truncated = true;
-    }
-  };
-
   auto deadline = started + spec.timeout;
   bool exited = false, term_sent = false, kill_sent = false;
   while (!exited) {
@@ -201,26 +222,17 @@ CommandResult run_command(const CommandSpec& spec) {
     // Without a pidfd (old kernels) exit is noticed by polling waitpid.
     const int timeout_ms = static_cast<int>(pidfd ? left.count() : std::min<long>(left.count(), 50));
     if (::poll(fds, count, timeout_ms) < 0 && errno != EINTR) break;
-    if (out_at < 3 && (fds[out_at].revents & (POLLIN | POLLHUP | POLLERR))) read_output();
-    if (in_at < 3 && (fds[in_at].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      const ssize_t n = ::write(in_write.get(), spec.input.data() + written, spec.input.size() - written);
-      if (n > 0) written += static_cast<std::size_t>(n);
-      if ((n < 0 && errno != EAGAIN && errno != EINTR) || written == spec.input.size()) in_write.reset();
-    }
+    if (out_at < 3 && (fds[out_at].revents & (POLLIN | POLLHUP | POLLERR))) read_child_output(out_read, spec.output_cap, result);
+    if (in_at < 3 && (fds[in_at].revents & (POLLOUT | POLLERR | POLLHUP)))
+      write_child_input(in_write, spec, written);
     siginfo_t info{};
     exited = ::waitid(P_PID, static_cast<id_t>(child.pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
              info.si_pid == child.pid;
   }
   // What it wrote before exiting; a background grandchild keeping the pipe
   // open is not waited for.
-  if (out_read) read_output();
-  int status = 0;
-  while (::waitpid(child.pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(status))
-    result.exit_code = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status))
-    result.signal = WTERMSIG(status);
+  if (out_read) read_child_output(out_read, spec.output_cap, result);
+  reap_child(child.pid, result);
   result.elapsed_ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count());
   return result;
