@@ -54,6 +54,31 @@ TEST_F(CliBinaryTest, JsonReportsTheFailureWithPidAndRequestedEndpoint) {
   EXPECT_EQ(events[1]["process"]["pid"], v6.pid());
 }
 
+// --no-owner skips the owner stage only: the failing process is still
+// attributed and the failure still diagnosed on what is known.
+TEST_F(CliBinaryTest, NoOwnerStillAttributesAndDiagnoses) {
+  const auto port = free_port();
+  Child bt({BINDTRACE_BINARY, "--json", "--no-owner", "--port", std::to_string(port), "--max-events", "1"});
+  ASSERT_TRUE(bt.read_err_line());  // attached
+  Child holder({testprog("bt_sock"), "-a", "127.0.0.1", "-P", std::to_string(port), "--stdin-hold", "listen"},
+               Child::Options{.pipe_stdin = true});
+  ASSERT_TRUE(holder.expect_line("ready"));
+  Child failer({testprog("bt_sock"), "-a", "127.0.0.1", "-P", std::to_string(port), "bind"});
+  ASSERT_EQ(failer.wait(), 1);
+
+  auto line = bt.read_line();
+  ASSERT_TRUE(line) << bt.drain_stderr();
+  EXPECT_EQ(bt.wait(), 0);
+  const auto event = nlohmann::json::parse(*line);
+  EXPECT_FALSE(event.contains("owner")) << event.dump();
+  ASSERT_TRUE(event["process"].contains("service")) << event.dump();
+  EXPECT_FALSE(event["process"]["service"]["manager"].get<std::string>().empty()) << event.dump();
+  ASSERT_TRUE(event.contains("diagnosis")) << event.dump();
+  EXPECT_FALSE(event["diagnosis"]["code"].get<std::string>().empty()) << event.dump();
+  const std::string err = bt.drain_stderr();
+  EXPECT_EQ(err.find("owners resolved"), std::string::npos) << err;
+}
+
 TEST_F(CliBinaryTest, SigintDetachesAndPrintsASummaryInTextMode) {
   const auto port = free_port();
   Child bt({BINDTRACE_BINARY, "--port", std::to_string(port), "--color", "never"});

@@ -119,7 +119,7 @@ void add_trace_options(CLI::App& app, CliRequest& req) {
       ->type_name("N");
   app.add_flag("--batch", req.trace.capture.batched,
                "Batched wake-ups for failure storms (drained every few ms)");
-  app.add_flag("!--no-owner", req.resolve_owner, "Do not look up who blocks the endpoint");
+  app.add_flag("!--no-owner", req.resolve_owner, "Do not look up who blocks the endpoint (events are still attributed and diagnosed)");
   app.add_option_function<std::string>(
          "--owner-path",
          [&req](const std::string& v) {
