@@ -2,7 +2,7 @@
 // and TIME_WAIT ports are never offered.
 #include <gtest/gtest.h>
 
-#include "bindtrace/diagnose/alternatives.hpp"
+#include "bindtrace/owner/alternatives.hpp"
 #include "process.hpp"
 #include "trace_harness.hpp"
 

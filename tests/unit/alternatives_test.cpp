@@ -2,7 +2,7 @@
 // privileged ports; and parsing ip_local_port_range.
 #include <gtest/gtest.h>
 
-#include "bindtrace/diagnose/alternatives.hpp"
+#include "bindtrace/owner/alternatives.hpp"
 
 namespace bindtrace {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "bindtrace/actions/stop_owner.hpp"
 #include "bindtrace/actions/stop_unit.hpp"
-#include "bindtrace/diagnose/alternatives.hpp"
+#include "bindtrace/owner/alternatives.hpp"
 #include "bindtrace/events/escape.hpp"
 #include "bindtrace/proc/proc_reader.hpp"
 

@@ -1,6 +1,6 @@
 // A taken port as `who` and `check` report it: the diagnosis and the nearest
 // free ports, by the same rules as a traced failure.
-#include "bindtrace/diagnose/alternatives.hpp"
+#include "bindtrace/owner/alternatives.hpp"
 #include "bindtrace/diagnose/diagnose.hpp"
 #include "cli/commands.hpp"
 

@@ -1,7 +1,7 @@
 // The owner stage (see include/bindtrace/owner/lookup.hpp).
 #include "bindtrace/owner/lookup.hpp"
 
-#include "bindtrace/diagnose/alternatives.hpp"
+#include "bindtrace/owner/alternatives.hpp"
 
 namespace bindtrace {
 

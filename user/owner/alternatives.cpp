@@ -1,5 +1,5 @@
 // Nearest free ports by trial bind (see alternatives.hpp).
-#include "bindtrace/diagnose/alternatives.hpp"
+#include "bindtrace/owner/alternatives.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
