@@ -132,6 +132,7 @@ std::uint32_t Pipeline::unprivileged_port_start(const Event& event) {
 void Pipeline::diagnose_event(Event& event) {
   DiagnosisContext context;
   context.unprivileged_port_start = unprivileged_port_start(event);
+  context.ns_per_clock_tick = ns_per_clock_tick();
   if (event.err != 0) {
     const std::string where = std::string(proto_name(event.proto)) + " " + to_string(event.endpoint) + " netns " +
                               std::to_string(event.netns);

@@ -1,7 +1,6 @@
 // How services, holders and endpoints are named in a summary (phrases.hpp).
 #include "diagnose/phrases.hpp"
 
-#include <unistd.h>
 
 #include <algorithm>
 
@@ -120,11 +119,9 @@ std::string others_text(const Owner& owner) {
 }
 
 
-std::string started_text(const Event& e, const Holder& h) {
+std::string started_text(const Event& e, const Holder& h, std::uint64_t ns_per_tick) {
   if (h.start_time == 0 || e.boot_ns == 0) return {};
-  const long ticks = sysconf(_SC_CLK_TCK);
-  const std::uint64_t per_tick = 1'000'000'000ULL / static_cast<std::uint64_t>(ticks > 0 ? ticks : 100);
-  const std::uint64_t started_ns = h.start_time * per_tick;
+  const std::uint64_t started_ns = h.start_time * ns_per_tick;
   if (started_ns > e.boot_ns) return {};
   return ", started " + age_text(e.boot_ns - started_ns) + " ago";
 }

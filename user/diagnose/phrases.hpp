@@ -57,6 +57,6 @@ const Holder* pick_holder(const Owner& owner, Pred pred) {
 // " and 2 more processes", or empty for a single holder.
 [[nodiscard]] std::string others_text(const Owner& owner);
 // ", started 3 h 5 min ago", or empty when the start time is unknown.
-[[nodiscard]] std::string started_text(const Event& e, const Holder& h);
+[[nodiscard]] std::string started_text(const Event& e, const Holder& h, std::uint64_t ns_per_tick);
 
 }  // namespace bindtrace::diagnose_detail

@@ -317,7 +317,7 @@ std::optional<Diagnosis> own_socket(const Event& e, const Owner& owner) {
 }
 
 // Rules 9 and 10: the holder runs the same program.
-std::optional<Diagnosis> same_program_rules(const Event& e, const Owner& owner) {
+std::optional<Diagnosis> same_program_rules(const Event& e, const Owner& owner, const DiagnosisContext& c) {
   const ProgramIdentity mine = identity_of(e.process);
   const Holder* h = pick_holder(
       owner, [&](const Holder& x) { return !is_forwarder(x) && same_program(mine, identity_of(x)); });
@@ -330,7 +330,7 @@ std::optional<Diagnosis> same_program_rules(const Event& e, const Owner& owner) 
     Diagnosis d;
     d.code = "stale_instance";
     d.summary = "an earlier instance of the same program (" + program + ", pid " + std::to_string(h->pid) +
-                started_text(e, *h) + ") still holds " + endpoint_text(e);
+                started_text(e, *h, c.ns_per_clock_tick) + ") still holds " + endpoint_text(e);
     const bool orphaned = h->service && has_note(*h->service, "orphaned");
     if (orphaned)
       d.summary += ": it was left behind by a closed terminal (orphaned)";
@@ -452,7 +452,7 @@ Diagnosis unknown_error(const Event& e) {
   return make("unknown", std::move(summary), std::move(remedies));
 }
 
-Diagnosis diagnose_in_use(const Event& e) {
+Diagnosis diagnose_in_use(const Event& e, const DiagnosisContext& c) {
   if (e.op == Op::listen) return listen_conflict(e);
   if (!e.owner) return unknown_in_use(e);
   const Owner& owner = *e.owner;
@@ -463,7 +463,7 @@ Diagnosis diagnose_in_use(const Event& e) {
   if (auto d = own_socket(e, owner)) return *d;
   if (auto d = reuseport_mismatch(e, owner)) return *d;
   if (auto d = system_vs_user(e, owner)) return *d;
-  if (auto d = same_program_rules(e, owner)) return *d;
+  if (auto d = same_program_rules(e, owner, c)) return *d;
   if (auto d = container_port(e, owner)) return *d;
   if (auto d = foreign_service(e, owner)) return *d;
   return unknown_in_use(e);
@@ -474,7 +474,7 @@ Diagnosis diagnose_in_use(const Event& e) {
 Diagnosis diagnose_error(const Event& e, const DiagnosisContext& c) {
   if (auto d = privileged_port(e, c)) return *d;
   if (auto d = address_not_available(e)) return *d;
-  if (e.err == EADDRINUSE) return diagnose_in_use(e);
+  if (e.err == EADDRINUSE) return diagnose_in_use(e, c);
   return unknown_error(e);
 }
 

@@ -221,8 +221,7 @@ std::optional<Owner> OwnerResolver::from_index(const Event& event) {
     const ProcReader proc(options_.proc_root);
     // The holder must still be the same process: /proc's start time (clock
     // ticks) against the kernel's start_boottime (ns).
-    static const long ticks_per_second = ::sysconf(_SC_CLK_TCK);
-    const std::uint64_t expected_ticks = listener->start_ns / (1'000'000'000ULL / static_cast<std::uint64_t>(ticks_per_second));
+    const std::uint64_t expected_ticks = listener->start_ns / ns_per_clock_tick();
     const auto start = proc.start_time(h.pid);
     const bool same_process = start && (*start == expected_ticks || *start + 1 == expected_ticks || *start == expected_ticks + 1);
     if (listener->closed_ns != 0 || !same_process) {

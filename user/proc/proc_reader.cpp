@@ -95,14 +95,21 @@ std::optional<std::uint64_t> stat_number_field(std::string_view stat, int field)
   }
 }
 
+std::uint64_t ns_per_clock_tick() noexcept {
+  static const std::uint64_t ns = [] {
+    const long ticks = ::sysconf(_SC_CLK_TCK);
+    return 1'000'000'000ULL / static_cast<std::uint64_t>(ticks > 0 ? ticks : 100);
+  }();
+  return ns;
+}
+
 bool ProcReader::is_alive_since(std::uint32_t pid, std::uint64_t boot_ns) const {
   const auto ticks = start_time(pid);
   if (!ticks) return false;
   if (boot_ns == 0) return true;
   // The kernel rounds the start time down to a tick (nsec_to_clock_t), so the
   // process that made the event never looks younger than it.
-  static const auto ns_per_tick = static_cast<std::uint64_t>(1'000'000'000 / ::sysconf(_SC_CLK_TCK));
-  return *ticks <= boot_ns / ns_per_tick;
+  return *ticks <= boot_ns / ns_per_clock_tick();
 }
 
 std::optional<std::string> parse_cgroup_file(std::string_view content) {

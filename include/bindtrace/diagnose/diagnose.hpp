@@ -34,6 +34,7 @@ struct ProgramIdentity {
 
 struct DiagnosisContext {
   std::uint32_t unprivileged_port_start = 1024;  // net.ipv4.ip_unprivileged_port_start of the netns
+  std::uint64_t ns_per_clock_tick = 10'000'000;   // the unit of Holder::start_time (USER_HZ 100 by default)
   std::uint32_t restart_loop_threshold = 3;      // failures in the window that make a loop
   std::uint32_t failures_in_window = 1;          // from RestartTracker, this one included
   std::chrono::seconds window{60};

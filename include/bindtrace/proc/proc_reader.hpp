@@ -11,6 +11,10 @@
 
 namespace bindtrace {
 
+// Nanoseconds per clock tick (USER_HZ), the unit of /proc's start times: the
+// one conversion every reader of start times uses.
+[[nodiscard]] std::uint64_t ns_per_clock_tick() noexcept;
+
 // The /proc/PID/stat field `field` (1-based, as proc(5) numbers them) of a
 // stat line; comm (field 2) may hold spaces and ')', so fields resume after
 // the last ')'. nullopt for fields 1-2 or when the line is short.
