@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Capture of failed bind/listen/connect calls, with the endpoint the caller
  * asked for. Every hook tier lives here; the loader turns autoload off for
- * all programs but the tier under trial. */
+ * all programs but the tier under trial (DESIGN.md "Hook tiers"). */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
@@ -165,6 +165,178 @@ static __always_inline __u32 bt_task_netns(void)
 	return BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
 }
 
+/* Step of bt_emit: the socket facts the filters and the key need before
+ * anything is built, read only for listen (its port is the socket's) or
+ * when a netns filter is set. The socket is found from the fd when the
+ * syscall got past sockfd_lookup. True when si was read. */
+static __always_inline bool bt_early_sock(int op, long ret, struct socket **sock, long fd,
+					  struct bt_sock_info *si)
+{
+	if (!*sock && fd >= 0 && ret != -BT_EBADF && ret != -BT_ENOTSOCK && (op == BT_OP_LISTEN || cfg_netns))
+		*sock = bt_socket_from_fd(fd);
+	if (*sock && (op == BT_OP_LISTEN || cfg_netns)) {
+		bt_read_sock(*sock, si);
+		return true;
+	}
+	return false;
+}
+
+/* Step of bt_emit: the requested family and port (network order): the first
+ * four bytes of any sockaddr, or the bound socket's for listen. */
+static __always_inline void bt_requested_endpoint(int op, const void *uaddr, long addr_len, bool user_mem,
+						  const struct bt_sock_info *si, __u16 *family,
+						  __u16 *port_be)
+{
+	if (op != BT_OP_LISTEN && uaddr && addr_len >= 2) {
+		__u16 head[2] = {};
+		long n = addr_len >= 4 ? 4 : 2;
+		if (user_mem)
+			bpf_probe_read_user(head, n, uaddr);
+		else
+			bpf_probe_read_kernel(head, n, uaddr);
+		*family = head[0];
+		*port_be = head[1];
+	} else if (op == BT_OP_LISTEN) {
+		*family = si->family;
+		*port_be = bpf_htons(si->local_port);
+	}
+}
+
+/* Step of bt_emit: the configured task, errno, port and netns filters. */
+static __always_inline bool bt_filters_pass(__u32 tgid, int err, __u16 family, __u16 port_be,
+					    const struct bt_sock_info *si)
+{
+	bool has_port = family == BT_AF_INET || family == BT_AF_INET6;
+
+	return bt_task_wanted(tgid) && bt_errno_wanted(err) && bt_port_wanted(has_port, bpf_ntohs(port_be)) &&
+	       !(cfg_netns && !bt_netns_wanted(si->netns));
+}
+
+/* An event that is not sent in full: counted under its key, or as dropped
+ * when the aggregate map is full. */
+static __always_inline void bt_count_aggregated(const struct bt_aggregate_key *key, struct bt_counters *cnt)
+{
+	if (bt_aggregate(key))
+		__sync_fetch_and_add(&cnt->aggregated, 1);
+	else
+		__sync_fetch_and_add(&cnt->dropped, 1);
+}
+
+/* Step of bt_emit: the place the event is built in. With the recorder, its
+ * next slot (seq and in_recorder set), the event then being copied to the
+ * ring buffer so that it is kept even when the ring buffer is full; else a
+ * ring buffer reservation. NULL when neither is available. */
+static __always_inline struct bt_event *bt_reserve(__u64 *seq, bool *in_recorder)
+{
+	struct bt_event *e = NULL;
+
+	if (cfg_recorder_slots) {
+		__u32 zero = 0;
+		struct bt_recorder_meta *meta = bpf_map_lookup_elem(&recorder_meta, &zero);
+		if (meta) {
+			*seq = __sync_fetch_and_add(&meta->head, 1) + 1;
+			__u32 slot = (__u32)*seq & (cfg_recorder_slots - 1);
+			e = bpf_map_lookup_elem(&recorder, &slot);
+		}
+	}
+	*in_recorder = e != NULL;
+	if (!e)
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	return e;
+}
+
+/* Step of bt_emit: the facts about the caller and its socket. */
+static __always_inline void bt_fill_record(struct bt_event *e, struct task_struct *task, __u64 pid_tgid,
+					   int err, int op, __u16 tier, const struct bt_sock_info *si)
+{
+	e->ts_ns = bpf_ktime_get_boot_ns();
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->sock_cookie = si->cookie;
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->netns = si->netns;
+	e->err = err;
+	e->op = op;
+	e->tier = tier;
+	e->sock_family = si->family;
+	e->sock_type = si->type;
+	e->sock_protocol = si->protocol;
+	e->sock_flags = si->flags;
+	e->pad0 = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+}
+
+/* Step of bt_emit: the endpoint, as the caller passed it (clamped to
+ * BT_ADDR_MAX), or built from the bound socket for listen. */
+static __always_inline void bt_copy_endpoint(struct bt_event *e, int op, struct socket *sock, const void *uaddr,
+					     long addr_len, bool user_mem)
+{
+	__builtin_memset(e->addr, 0, sizeof(e->addr));
+
+	if (op == BT_OP_LISTEN) {
+		e->addr_len = sock ? bt_sockaddr_from_sock(sock, e->addr) : 0;
+		return;
+	}
+	long n = addr_len;
+	if (n < 0)
+		n = 0;
+	if (n > BT_ADDR_MAX)
+		n = BT_ADDR_MAX;
+	e->addr_len = addr_len < 0 ? 0 : (__u32)addr_len;
+	if (uaddr && n > 0) {
+		if (user_mem)
+			bpf_probe_read_user(e->addr, n & (BT_ADDR_MAX * 2 - 1), uaddr);
+		else
+			bpf_probe_read_kernel(e->addr, n & (BT_ADDR_MAX * 2 - 1), uaddr);
+	}
+}
+
+/* Step of bt_emit: the caller's command line (its first BT_ARGS_MAX bytes). */
+static __always_inline void bt_copy_args(struct bt_event *e, struct task_struct *task)
+{
+	e->args_len = 0;
+	e->pad1 = 0;
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	if (!mm)
+		return;
+	unsigned long start = BPF_CORE_READ(mm, arg_start);
+	unsigned long end = BPF_CORE_READ(mm, arg_end);
+	__u32 total = end > start ? (__u32)(end - start) : 0;
+	long rc = 0;
+	/* A constant size, or a masked one: the verifier needs a provable bound. */
+	if (total >= BT_ARGS_MAX)
+		rc = bpf_probe_read_user(e->args, BT_ARGS_MAX, (const void *)start);
+	else if (total > 0) {
+		__u64 size = total;
+		barrier_var(size); /* keep clang from dropping the mask below */
+		size &= BT_ARGS_MAX - 1;
+		rc = bpf_probe_read_user(e->args, size, (const void *)start);
+	}
+	e->args_len = rc ? 0 : total;
+}
+
+/* Step of bt_emit: hands the built event to the reader. A recorder slot is
+ * published (seq written last) and copied to the ring buffer; a reservation
+ * is submitted. False when the copy could not be made (congested or full):
+ * the event is then kept in the recorder only, and counted for the reader. */
+static __always_inline bool bt_submit(struct bt_event *e, bool in_recorder, __u64 seq, bool congested,
+				      const struct bt_aggregate_key *key, struct bt_counters *cnt)
+{
+	if (!in_recorder) {
+		bpf_ringbuf_submit(e, cfg_no_wakeup ? BPF_RB_NO_WAKEUP : 0);
+		return true;
+	}
+	barrier();
+	e->seq = seq;
+	if (congested || bpf_ringbuf_output(&events, e, sizeof(*e), cfg_no_wakeup ? BPF_RB_NO_WAKEUP : 0)) {
+		bt_count_aggregated(key, cnt);
+		return false;
+	}
+	return true;
+}
+
 /* The common path of every tier. For the syscall tiers sock is NULL and fd
  * names it: the socket is only looked up when the event is sent in full.
  * uaddr points to user memory for the syscall tiers and to the kernel copy
@@ -176,7 +348,6 @@ static __always_inline int bt_emit(int op, long ret, struct socket *sock, long f
 	__u32 tgid = pid_tgid >> 32;
 	struct bt_counters *cnt;
 	struct bt_sock_info si = {};
-	bool have_sock = false;
 	__u16 family = 0, port_be = 0;
 	int err = ret < 0 ? (int)-ret : 0;
 
@@ -187,32 +358,9 @@ static __always_inline int bt_emit(int op, long ret, struct socket *sock, long f
 		return 0;
 	__sync_fetch_and_add(&cnt->seen, 1);
 
-	/* The socket: found from the fd when the syscall got past sockfd_lookup. */
-	if (!sock && fd >= 0 && ret != -BT_EBADF && ret != -BT_ENOTSOCK && (op == BT_OP_LISTEN || cfg_netns))
-		sock = bt_socket_from_fd(fd);
-	if (sock && (op == BT_OP_LISTEN || cfg_netns)) {
-		bt_read_sock(sock, &si);
-		have_sock = true;
-	}
-
-	/* The requested family and port: the first four bytes of any sockaddr. */
-	if (op != BT_OP_LISTEN && uaddr && addr_len >= 2) {
-		__u16 head[2] = {};
-		long n = addr_len >= 4 ? 4 : 2;
-		if (user_mem)
-			bpf_probe_read_user(head, n, uaddr);
-		else
-			bpf_probe_read_kernel(head, n, uaddr);
-		family = head[0];
-		port_be = head[1];
-	} else if (op == BT_OP_LISTEN) {
-		family = si.family;
-		port_be = bpf_htons(si.local_port);
-	}
-
-	bool has_port = family == BT_AF_INET || family == BT_AF_INET6;
-	if (!bt_task_wanted(tgid) || !bt_errno_wanted(err) ||
-	    !bt_port_wanted(has_port, bpf_ntohs(port_be)) || (cfg_netns && !bt_netns_wanted(si.netns))) {
+	bool have_sock = bt_early_sock(op, ret, &sock, fd, &si);
+	bt_requested_endpoint(op, uaddr, addr_len, user_mem, &si, &family, &port_be);
+	if (!bt_filters_pass(tgid, err, family, port_be, &si)) {
 		__sync_fetch_and_add(&cnt->filtered, 1);
 		return 0;
 	}
@@ -233,10 +381,7 @@ static __always_inline int bt_emit(int op, long ret, struct socket *sock, long f
 	bool congested = cfg_congested_bytes &&
 			 bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > cfg_congested_bytes;
 	if (over_budget || (congested && !cfg_recorder_slots)) {
-		if (bt_aggregate(&key))
-			__sync_fetch_and_add(&cnt->aggregated, 1);
-		else
-			__sync_fetch_and_add(&cnt->dropped, 1);
+		bt_count_aggregated(&key, cnt);
 		return 0;
 	}
 
@@ -247,104 +392,22 @@ static __always_inline int bt_emit(int op, long ret, struct socket *sock, long f
 			bt_read_sock(sock, &si);
 	}
 
-	/* With the recorder, the event is built in its slot and copied to the
-	 * ring buffer: it is kept even when the ring buffer is full. */
-	struct bt_event *e = NULL;
 	__u64 seq = 0;
-	if (cfg_recorder_slots) {
-		__u32 zero = 0;
-		struct bt_recorder_meta *meta = bpf_map_lookup_elem(&recorder_meta, &zero);
-		if (meta) {
-			seq = __sync_fetch_and_add(&meta->head, 1) + 1;
-			__u32 slot = (__u32)seq & (cfg_recorder_slots - 1);
-			e = bpf_map_lookup_elem(&recorder, &slot);
-		}
-	}
-	bool in_recorder = e != NULL;
-	if (!e)
-		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	bool in_recorder = false;
+	struct bt_event *e = bt_reserve(&seq, &in_recorder);
 	if (!e) {
-		if (bt_aggregate(&key))
-			__sync_fetch_and_add(&cnt->aggregated, 1);
-		else
-			__sync_fetch_and_add(&cnt->dropped, 1);
+		bt_count_aggregated(&key, cnt);
 		return 0;
 	}
 	e->seq = 0; /* a reader takes the slot only once seq matches (written last) */
 
 	struct task_struct *task = bpf_get_current_task_btf();
-	e->ts_ns = bpf_ktime_get_boot_ns();
-	e->cgroup_id = bpf_get_current_cgroup_id();
-	e->sock_cookie = si.cookie;
-	e->pid = tgid;
-	e->tid = (__u32)pid_tgid;
-	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	e->uid = (__u32)bpf_get_current_uid_gid();
-	e->netns = si.netns;
-	e->err = err;
-	e->op = op;
-	e->tier = tier;
-	e->sock_family = si.family;
-	e->sock_type = si.type;
-	e->sock_protocol = si.protocol;
-	e->sock_flags = si.flags;
-	e->pad0 = 0;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	__builtin_memset(e->addr, 0, sizeof(e->addr));
+	bt_fill_record(e, task, pid_tgid, err, op, tier, &si);
+	bt_copy_endpoint(e, op, sock, uaddr, addr_len, user_mem);
+	bt_copy_args(e, task);
 
-	if (op == BT_OP_LISTEN) {
-		e->addr_len = sock ? bt_sockaddr_from_sock(sock, e->addr) : 0;
-	} else {
-		long n = addr_len;
-		if (n < 0)
-			n = 0;
-		if (n > BT_ADDR_MAX)
-			n = BT_ADDR_MAX;
-		e->addr_len = addr_len < 0 ? 0 : (__u32)addr_len;
-		if (uaddr && n > 0) {
-			if (user_mem)
-				bpf_probe_read_user(e->addr, n & (BT_ADDR_MAX * 2 - 1), uaddr);
-			else
-				bpf_probe_read_kernel(e->addr, n & (BT_ADDR_MAX * 2 - 1), uaddr);
-		}
-	}
-
-	e->args_len = 0;
-	e->pad1 = 0;
-	struct mm_struct *mm = BPF_CORE_READ(task, mm);
-	if (mm) {
-		unsigned long start = BPF_CORE_READ(mm, arg_start);
-		unsigned long end = BPF_CORE_READ(mm, arg_end);
-		__u32 total = end > start ? (__u32)(end - start) : 0;
-		long rc = 0;
-		/* A constant size, or a masked one: the verifier needs a provable bound. */
-		if (total >= BT_ARGS_MAX)
-			rc = bpf_probe_read_user(e->args, BT_ARGS_MAX, (const void *)start);
-		else if (total > 0) {
-			__u64 size = total;
-			barrier_var(size); /* keep clang from dropping the mask below */
-			size &= BT_ARGS_MAX - 1;
-			rc = bpf_probe_read_user(e->args, size, (const void *)start);
-		}
-		e->args_len = rc ? 0 : total;
-	}
-
-	if (in_recorder) {
-		barrier();
-		e->seq = seq;
-		if (congested ||
-		    bpf_ringbuf_output(&events, e, sizeof(*e), cfg_no_wakeup ? BPF_RB_NO_WAKEUP : 0)) {
-			/* Kept in the recorder; counted for the reader. */
-			if (bt_aggregate(&key))
-				__sync_fetch_and_add(&cnt->aggregated, 1);
-			else
-				__sync_fetch_and_add(&cnt->dropped, 1);
-			return 0;
-		}
-	} else {
-		bpf_ringbuf_submit(e, cfg_no_wakeup ? BPF_RB_NO_WAKEUP : 0);
-	}
-	__sync_fetch_and_add(&cnt->emitted, 1);
+	if (bt_submit(e, in_recorder, seq, congested, &key, cnt))
+		__sync_fetch_and_add(&cnt->emitted, 1);
 	return 0;
 }
 
