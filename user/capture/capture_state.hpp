@@ -1,5 +1,6 @@
-// What a CaptureSession holds, shared by its two halves: user/capture/capture.cpp
-// (load and attach by trial) and user/capture/pins.cpp (pin, adopt).
+// What a CaptureSession holds, shared by its parts: capture.cpp (load and
+// attach by trial), maps.cpp (configuration, counters, index, aggregates) and
+// pins.cpp (pin, adopt).
 #pragma once
 
 #include <bpf/bpf.h>

@@ -12,20 +12,12 @@
 #include "bindtrace/errors.hpp"
 #include "bindtrace/capture/recorder.hpp"
 #include "capture/capture_state.hpp"
+#include "bindtrace/capture/programs.hpp"
 
 namespace bindtrace {
 namespace {
 
 std::string join(const std::string& dir, const std::string& name) { return dir + "/" + name; }
-
-// The tier a pinned link's program belongs to, from its program name.
-std::optional<Tier> tier_of_program(std::string_view name) {
-  if (name.starts_with("fexit_")) return Tier::fentry;
-  if (name.starts_with("kprobe_") || name.starts_with("kretprobe_")) return Tier::kprobe;
-  if (name.starts_with("tp_exit_")) return Tier::tracepoint;
-  if (name.starts_with("raw_")) return Tier::raw;
-  return std::nullopt;
-}
 
 std::uint32_t map_max_entries(int fd) {
   bpf_map_info info{};
@@ -98,7 +90,7 @@ std::optional<Tier> open_pinned_links(const std::string& dir, std::vector<std::s
     UniqueFd link(bpf_obj_get(join(dir, name).c_str()));
     if (!link) continue;
     const std::string program = name.substr(std::strlen(pin_names::link_prefix));
-    if (program == "state_btf" || program == "state_tp") has_index = true;
+    if (is_index_program(program)) has_index = true;
     if (auto t = tier_of_program(program)) tier = t;
     names.push_back(program);
     fds.push_back(std::move(link));
