@@ -192,7 +192,7 @@ TEST(ActionStopOwner, Pid1IsRefused) {
 
 TEST(ActionStopOwner, AnotherUsersProcessIsRefused) {
   if (::geteuid() != 0) {
-    if (under_ci()) FAIL() << "CI=true, but not root (running a holder as another user needs it)";
+    if (under_ci()) FAIL() << "CI is set, but not root (running a holder as another user needs it)";
     GTEST_SKIP() << "not root: cannot run a holder as uid 65534";
   }
   const std::uint16_t port = free_port();

@@ -7,12 +7,14 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "process.hpp"
+#include "real_parts.hpp"
 #include "trace_harness.hpp"
 
 namespace bindtrace {
@@ -318,7 +320,8 @@ TEST_F(AgentTest, ActsOnAnAllowedOwnerRunsTheHookAndLogsBoth) {
 TEST_F(AgentTest, AFullDiskIsCountedAndReportedNotACrash) {
   const fs::path disk = dir_ / "disk";
   fs::create_directories(disk);
-  ASSERT_EQ(std::system(("mount -t tmpfs -o size=64k bt-agent-disk " + disk.string()).c_str()), 0);
+  const testing::SmallTmpfs tmpfs(disk.string(), "64k");  // unmounted even when an assertion fails
+  ASSERT_TRUE(tmpfs.mounted()) << std::strerror(tmpfs.error());
   {
     std::ofstream fill(disk / "filler");  // leave almost nothing
     fill << std::string(60 * 1024, 'x');
@@ -344,7 +347,6 @@ TEST_F(AgentTest, AFullDiskIsCountedAndReportedNotACrash) {
   EXPECT_EQ(wait_for_events(later, 1).size(), 1u);
   agent.signal(SIGTERM);
   EXPECT_EQ(agent.wait(), 0) << "a full disk never ends the agent";
-  std::system(("umount " + disk.string()).c_str());
 }
 
 TEST_F(AgentTest, UnpinDetachesAndRemovesTheRecorder) {

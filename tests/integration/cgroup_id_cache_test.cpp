@@ -4,10 +4,12 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <memory>
 
 #include "bindtrace/proc/cgroup_id_cache.hpp"
 #include "bindtrace/capture/kernel_env.hpp"
 #include "process.hpp"
+#include "real_parts.hpp"
 #include "trace_harness.hpp"
 
 namespace bindtrace {
@@ -25,15 +27,13 @@ class CgroupIdCacheTest : public ::testing::Test {
     BINDTRACE_REQUIRE_BPF();
     root_ = find_cgroup2_mount();
     ASSERT_FALSE(root_.empty());
+    cgroups_ = std::make_unique<testing::CgroupDirs>(root_);  // removed even when an assertion fails
     rel_ = "/bindtrace-cg-" + std::to_string(::getpid()) + ".slice/app-x\\x2dy.service";
-    ASSERT_TRUE(std::filesystem::create_directories(root_ + rel_));
-  }
-  void TearDown() override {
-    if (rel_.empty()) return;
-    ::rmdir((root_ + rel_).c_str());
-    ::rmdir((root_ + rel_.substr(0, rel_.find('/', 1))).c_str());
+    cgroups_->make(rel_);
+    ASSERT_TRUE(std::filesystem::is_directory(root_ + rel_));
   }
   std::string root_, rel_;
+  std::unique_ptr<testing::CgroupDirs> cgroups_;
 };
 
 TEST_F(CgroupIdCacheTest, DirectoryInodeMapsToItsPath) {
@@ -68,22 +68,20 @@ TEST_F(CgroupIdCacheTest, TheFirstMissOfANewIdRewalksAtOnce) {
   (void)cache.path_of(1ULL << 62);  // walks, and remembers the miss
   // A restarted unit: same path, a new directory, a new id.
   const std::string again = rel_ + "/restarted";
-  ASSERT_TRUE(std::filesystem::create_directory(root_ + again));
+  cgroups_->make(again);
   struct stat st{};
   ASSERT_EQ(::stat((root_ + again).c_str(), &st), 0);
   EXPECT_EQ(cache.path_of(st.st_ino), again);
-  ::rmdir((root_ + again).c_str());
 }
 
 TEST_F(CgroupIdCacheTest, NewDirectoriesAreFoundOnAMiss) {
   CgroupIdCache cache(root_, std::chrono::milliseconds(0));
   (void)cache.path_of(1);  // first walk
   const std::string later = rel_ + "/late";
-  ASSERT_TRUE(std::filesystem::create_directory(root_ + later));
+  cgroups_->make(later);
   struct stat st{};
   ASSERT_EQ(::stat((root_ + later).c_str(), &st), 0);
   EXPECT_EQ(cache.path_of(st.st_ino), later);
-  ::rmdir((root_ + later).c_str());
 }
 
 }  // namespace

@@ -386,7 +386,7 @@ class Postgres {
 TEST_F(DiagnosisTest, ForeignServicePostgresHoldsThePortAWebServerWantsAndAFreePortIsNamed) {
   const std::string bin = postgres_bin_dir();
   if (bin.empty()) {
-    if (testing::under_ci()) FAIL() << "CI=true, but PostgreSQL is missing (Debian package postgresql-15)";
+    if (testing::under_ci()) FAIL() << "CI is set, but PostgreSQL is missing (Debian package postgresql-15)";
     GTEST_SKIP() << "PostgreSQL is missing (Debian package postgresql-15)";
   }
   const std::uint16_t port = free_port();

@@ -32,6 +32,7 @@ namespace bindtrace {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::SmallTmpfs;
 using testing::TempDir;
 
 std::vector<std::string> lines_of(const std::string& path) {
@@ -115,8 +116,7 @@ TEST(EventLogCrash, KillDuringBurstLeavesOnlyWholeUninterleavedRecords) {
       run_writer(options, round, ready[1]);
     }
     ::close(ready[1]);
-    char byte = 0;
-    const bool started = ::read(ready[0], &byte, 1) == 1;
+    const bool started = testing::read_byte_within(ready[0]);
     ::close(ready[0]);
     // Vary where the kill lands: right away, or a few milliseconds into the burst.
     std::this_thread::sleep_for(std::chrono::microseconds(round % 4 * 1500));
@@ -174,8 +174,7 @@ TEST(EventLogLock, WriterInAnotherProcessIsNamedByPid) {
     ::_exit(1);
   }
   ::close(ready[1]);
-  char byte = 0;
-  const bool held = ::read(ready[0], &byte, 1) == 1;
+  const bool held = testing::read_byte_within(ready[0]);
   ::close(ready[0]);
   std::string message;
   if (held) {
@@ -192,34 +191,12 @@ TEST(EventLogLock, WriterInAnotherProcessIsNamedByPid) {
             "event log " + path + " is in use by another bindtrace (pid " + std::to_string(holder) + ")");
 }
 
-// A tmpfs mounted for one test, unmounted before its directory is removed.
-class SmallTmpfs {
- public:
-  SmallTmpfs(const std::string& dir, const char* size) : dir_(dir) {
-    const std::string data = std::string("size=") + size + ",mode=0700";
-    mounted_ = ::mount("bindtrace-test", dir.c_str(), "tmpfs", 0, data.c_str()) == 0;
-    if (!mounted_) err_ = errno;
-  }
-  ~SmallTmpfs() {
-    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
-  }
-  SmallTmpfs(const SmallTmpfs&) = delete;
-  SmallTmpfs& operator=(const SmallTmpfs&) = delete;
-  [[nodiscard]] bool mounted() const { return mounted_; }
-  [[nodiscard]] int error() const { return err_; }
-
- private:
-  std::string dir_;
-  bool mounted_ = false;
-  int err_ = 0;
-};
-
 TEST(EventLogDiskFull, FullDiskIsCountedAndWritingResumesWhenSpaceReturns) {
   TempDir dir("event-log-enospc");
   SmallTmpfs tmpfs(dir.path(), "64k");
   if (!tmpfs.mounted()) {
     const std::string why = std::string("cannot mount a tmpfs (needs root): ") + std::strerror(tmpfs.error());
-    if (testing::under_ci()) FAIL() << "CI=true, but " << why;
+    if (testing::under_ci()) FAIL() << "CI is set, but " << why;
     GTEST_SKIP() << why;
   }
   const std::string filler = dir.path() + "/filler";

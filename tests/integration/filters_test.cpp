@@ -9,6 +9,7 @@
 
 #include "bindtrace/capture/filter_spec.hpp"
 #include "process.hpp"
+#include "real_parts.hpp"
 #include "trace_harness.hpp"
 
 namespace bindtrace {
@@ -114,16 +115,12 @@ TEST_F(FilterTest, CommFilterMatchesAPrefix) {
 TEST_F(FilterTest, CgroupFilterMatchesTheCgroupAndBelow) {
   const std::string root = find_cgroup2_mount();
   ASSERT_FALSE(root.empty()) << "no cgroup2 mount";
-  const std::string dir = root + "/bindtrace-test-" + std::to_string(::getpid());
+  testing::CgroupDirs cgroups(root);
+  const std::string rel = "/bindtrace-test-" + std::to_string(::getpid());
+  cgroups.make(rel + "/inner.service");
+  const std::string dir = root + rel;
   const std::string child_dir = dir + "/inner.service";
-  ASSERT_TRUE(std::filesystem::create_directories(child_dir));
-  struct Cleanup {
-    std::string outer, inner;
-    ~Cleanup() {
-      ::rmdir(inner.c_str());
-      ::rmdir(outer.c_str());
-    }
-  } cleanup{dir, child_dir};
+  ASSERT_TRUE(std::filesystem::is_directory(child_dir));
 
   const auto port = free_port();
   TraceOptions options = options_for(std::nullopt, {port});

@@ -123,7 +123,7 @@ class JournaldSinkTest : public ::testing::Test {
       GTEST_SKIP() << "a real journald listens at " << JournaldSink::kSocketPath
                    << "; this test binds its own socket there";
     if (::geteuid() != 0) {
-      if (testing::under_ci()) FAIL() << "CI=true, but not root (binding under /run/systemd needs it)";
+      if (testing::under_ci()) FAIL() << "CI is set, but not root (binding under /run/systemd needs it)";
       GTEST_SKIP() << "not root: cannot bind " << JournaldSink::kSocketPath;
     }
     const fs::path path(JournaldSink::kSocketPath);

@@ -59,7 +59,7 @@ class OwnerFallbackTest : public ::testing::Test {
   void SetUp() override {
     if (::geteuid() == 0) return;
     const char* why = "reading other processes' /proc/PID/fd needs root";
-    if (testing::under_ci()) FAIL() << "CI=true, but " << why;
+    if (testing::under_ci()) FAIL() << "CI is set, but " << why;
     GTEST_SKIP() << why;
   }
 

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -33,14 +35,19 @@ struct Ran {
   std::string out;  // stdout, then stderr
 };
 
-// Runs argv to completion. cpack and dpkg can be silent for a while (strip,
-// dpkg-shlibdeps), hence the long wait for each line. A last line without a
-// newline is lost (Child reads lines), so formats given here end in one.
-Ran run(const std::vector<std::string>& argv) {
+// Runs argv to completion, within one deadline shorter than the test's own
+// timeout (cpack and dpkg can be silent for a while: strip, dpkg-shlibdeps).
+// A last line without a newline is lost (Child reads lines), so formats given
+// here end in one.
+Ran run(const std::vector<std::string>& argv, std::chrono::seconds deadline = 90s) {
   Child child(argv);
   Ran ran;
-  while (auto line = child.read_line(240s)) ran.out += *line + "\n";
-  ran.status = child.wait();
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (auto line = child.read_line(
+             std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now())))
+    ran.out += *line + "\n";
+  ran.status = child.wait(std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::max(until - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration(1s))));
   ran.out += child.drain_stderr();
   return ran;
 }
@@ -119,7 +126,7 @@ TEST(PackageTest, DebBuildsInstallsRunsAndPurges) {
   // Installing a package needs root; outside CI a developer's machine is not
   // changed without it, under CI it must run.
   if (::geteuid() != 0) {
-    if (under_ci()) FAIL() << "CI=true, but not root: dpkg -i needs root";
+    if (under_ci()) FAIL() << "CI is set, but not root: dpkg -i needs root";
     GTEST_SKIP() << "not root: dpkg -i needs root";
   }
   if (under_ci() && package_installed()) {
@@ -127,7 +134,7 @@ TEST(PackageTest, DebBuildsInstallsRunsAndPurges) {
     run({"dpkg", "--purge", "bindtrace"});
   }
   if (auto why = machine_not_clean()) {
-    if (under_ci()) FAIL() << "CI=true, but " << *why;
+    if (under_ci()) FAIL() << "CI is set, but " << *why;
     GTEST_SKIP() << *why;
   }
   const std::string version = project_version();

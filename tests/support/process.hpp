@@ -1,5 +1,7 @@
 // Real child processes for integration tests: spawn with pipes, read lines
-// with a timeout, wait. Optionally placed in a cgroup before exec.
+// with a timeout, wait with a deadline. Optionally placed in a cgroup before
+// exec. Nothing here blocks without a deadline: a child that outlives one is
+// killed and the test fails saying which child it was.
 #pragma once
 
 #include <fcntl.h>
@@ -9,8 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <cstdio>
+#include <thread>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -29,7 +34,7 @@ class Child {
   };
 
   Child(std::vector<std::string> argv) : Child(std::move(argv), Options{}) {}
-  Child(std::vector<std::string> argv, const Options& options) {
+  Child(std::vector<std::string> argv, const Options& options) : argv0_(argv.empty() ? "" : argv[0]) {
     int out[2], err[2], in[2];
     if (::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC) || ::pipe2(in, O_CLOEXEC)) std::abort();
     pid_ = ::fork();
@@ -72,7 +77,9 @@ class Child {
   ~Child() {
     if (pid_ > 0 && !exited_) {
       ::kill(pid_, SIGKILL);
-      wait();
+      int status = 0;
+      while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+      }
     }
     for (int fd : {out_, err_, in_})
       if (fd >= 0) ::close(fd);
@@ -108,24 +115,60 @@ class Child {
   }
   void signal(int sig) { ::kill(pid_, sig); }
 
-  // Exit status (0-255), or 128+signal.
-  int wait() {
+  // Exit status (0-255), or 128+signal. A child still running at the
+  // deadline is killed, the test fails naming it, and -1 is returned (no
+  // exit code a test expects).
+  int wait(std::chrono::milliseconds deadline = std::chrono::seconds(60)) {
     if (exited_) return status_;
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    auto pause = std::chrono::milliseconds(1);
+    for (;;) {
+      int status = 0;
+      const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) {
+        exited_ = true;
+        status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return status_;
+      }
+      if (r < 0 && errno != EINTR) {  // not our child any more (reaped elsewhere)
+        exited_ = true;
+        status_ = -1;
+        return status_;
+      }
+      if (std::chrono::steady_clock::now() >= until) break;
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "child " << pid_ << " (" << argv0_ << ") still ran after "
+                  << std::chrono::duration_cast<std::chrono::seconds>(deadline).count() << " s; killed it";
+    ::kill(pid_, SIGKILL);
     int status = 0;
     while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
     }
     exited_ = true;
-    status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    status_ = -1;
     return status_;
   }
 
-  // Everything left on stderr (after the child exited).
-  std::string drain_stderr() {
+  // What is on stderr until EOF, or until `deadline` while the child still
+  // writes or holds it open (for failure messages: never blocks longer).
+  std::string drain_stderr(std::chrono::milliseconds deadline = std::chrono::seconds(2)) {
     std::string all = err_buf_;
     err_buf_.clear();
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(err_, buf, sizeof(buf))) > 0) all.append(buf, static_cast<std::size_t>(n));
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    for (;;) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      pollfd p{err_, POLLIN, 0};
+      const int r = ::poll(&p, 1, static_cast<int>(left.count()));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      char buf[4096];
+      const ssize_t n = ::read(err_, buf, sizeof(buf));
+      if (n <= 0) break;
+      all.append(buf, static_cast<std::size_t>(n));
+    }
     return all;
   }
 
@@ -151,12 +194,24 @@ class Child {
     }
   }
 
+  std::string argv0_;
   pid_t pid_ = -1;
   int out_ = -1, err_ = -1, in_ = -1;
   std::string out_buf_, err_buf_;
   bool exited_ = false;
   int status_ = -1;
 };
+
+// One byte from `fd` (a child's "ready" pipe) within `deadline`; false on
+// EOF, error or timeout.
+inline bool read_byte_within(int fd, std::chrono::milliseconds deadline = std::chrono::seconds(30)) {
+  pollfd p{fd, POLLIN, 0};
+  int r;
+  while ((r = ::poll(&p, 1, static_cast<int>(deadline.count()))) < 0 && errno == EINTR) {
+  }
+  char byte = 0;
+  return r > 0 && ::read(fd, &byte, 1) == 1;
+}
 
 inline std::string testprog(const std::string& name) { return std::string(BINDTRACE_TESTPROGS_DIR) + "/" + name; }
 

@@ -7,7 +7,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -191,15 +193,49 @@ class CgroupDirs {
       std::size_t slash = rel.find('/', from);
       if (slash == std::string::npos) slash = rel.size();
       path += "/" + rel.substr(from, slash - from);
-      if (::mkdir(path.c_str(), 0755) == 0) created_.push_back(path);
+      if (::mkdir(path.c_str(), 0755) == 0) {
+        created_.push_back(path);
+        remember_for_sweep(path);
+      }
       from = slash + 1;
     }
     return path + "/cgroup.procs";
   }
 
  private:
+  // A run killed before the destructor leaves the directory behind:
+  // scripts/sweep.sh removes every path listed here.
+  static void remember_for_sweep(const std::string& path) {
+    ::mkdir("/run/bindtrace-tests", 0755);
+    std::ofstream("/run/bindtrace-tests/cgroups", std::ios::app) << path << '\n';
+  }
+
   std::string root_;
   std::vector<std::string> created_;
+};
+
+// A small tmpfs mounted for one test (source name "bindtrace-test", which
+// scripts/sweep.sh looks for), unmounted when it goes out of scope, even
+// after a failed assertion.
+class SmallTmpfs {
+ public:
+  SmallTmpfs(const std::string& dir, const char* size) : dir_(dir) {
+    const std::string data = std::string("size=") + size + ",mode=0700";
+    mounted_ = ::mount("bindtrace-test", dir.c_str(), "tmpfs", 0, data.c_str()) == 0;
+    if (!mounted_) err_ = errno;
+  }
+  ~SmallTmpfs() {
+    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+  }
+  SmallTmpfs(const SmallTmpfs&) = delete;
+  SmallTmpfs& operator=(const SmallTmpfs&) = delete;
+  [[nodiscard]] bool mounted() const { return mounted_; }
+  [[nodiscard]] int error() const { return err_; }
+
+ private:
+  std::string dir_;
+  bool mounted_ = false;
+  int err_ = 0;
 };
 
 // A temporary directory, removed with everything in it.

@@ -1,5 +1,5 @@
 // Integration-test support: the BPF availability gate (skip outside CI, fail
-// under CI=true), and a Tracer running in a background thread that collects
+// under CI), and a Tracer running in a background thread that collects
 // the events it sees.
 #pragma once
 
@@ -10,8 +10,10 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -23,9 +25,10 @@
 
 namespace bindtrace::testing {
 
+// Any non-empty CI (true, 1, yes: what CI systems set) means CI.
 inline bool under_ci() {
   const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
+  return ci && *ci != '\0';
 }
 
 inline std::optional<std::string> bpf_unavailable_reason() {
@@ -35,11 +38,12 @@ inline std::optional<std::string> bpf_unavailable_reason() {
   return std::nullopt;
 }
 
-// Outside CI a missing capability skips with the exact reason; under CI it fails.
+// Outside CI a missing capability skips with the exact reason; under CI (any
+// non-empty CI) it fails.
 #define BINDTRACE_REQUIRE_BPF()                                                       \
   do {                                                                                \
     if (auto why_ = ::bindtrace::testing::bpf_unavailable_reason()) {                 \
-      if (::bindtrace::testing::under_ci()) FAIL() << "CI=true, but " << *why_;      \
+      if (::bindtrace::testing::under_ci()) FAIL() << "CI is set, but " << *why_;      \
       GTEST_SKIP() << *why_;                                                          \
     }                                                                                 \
   } while (0)
@@ -60,16 +64,25 @@ class TraceHarness {
  public:
   explicit TraceHarness(TraceOptions options) : tracer_(prepare(std::move(options))) {
     tier_ = tracer_.attach();
-    thread_ = std::thread([this] {
+    std::promise<void> done;
+    stopped_ = done.get_future();
+    thread_ = std::thread([this, done = std::move(done)]() mutable {
       tracer_.run([this](const Event& e) {
         std::lock_guard lock(mutex_);
         events_.push_back(e);
         cv_.notify_all();
       });
+      done.set_value();
     });
   }
   ~TraceHarness() {
     tracer_.stop();
+    // The tracer checks for stop at every poll (20 ms): a loop still running
+    // after 30 s is hung, and waiting longer would only hide it.
+    if (stopped_.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+      std::fprintf(stderr, "TraceHarness: the tracer did not stop within 30 s of stop()\n");
+      std::abort();
+    }
     if (thread_.joinable()) thread_.join();
   }
 
@@ -105,6 +118,7 @@ class TraceHarness {
 
   Tracer tracer_;
   Tier tier_{};
+  std::future<void> stopped_;
   std::thread thread_;
   std::mutex mutex_;
   std::condition_variable cv_;
