@@ -57,8 +57,14 @@ TEST_F(FilterTest, PortRangeFilter) {
   TraceOptions options = options_for(std::nullopt);
   add_port_spec(options.capture.filter, std::to_string(base) + "-" + std::to_string(base + 2));
   TraceHarness trace(options);
-  const pid_t kept = fail_bind(static_cast<std::uint16_t>(base + 2));
+  const pid_t below = fail_bind(static_cast<std::uint16_t>(base - 1));
+  const pid_t above = fail_bind(static_cast<std::uint16_t>(base + 3));
+  const pid_t first = fail_bind(base);
+  const pid_t kept = fail_bind(static_cast<std::uint16_t>(base + 2));  // after the others: a marker
   ASSERT_TRUE(trace.wait_for(from(kept)));
+  EXPECT_TRUE(seen(trace, first));
+  EXPECT_FALSE(seen(trace, below));
+  EXPECT_FALSE(seen(trace, above));
 }
 
 TEST_F(FilterTest, ErrnoFilterDropsOtherErrors) {
@@ -108,7 +114,12 @@ TEST_F(FilterTest, CommFilterMatchesAPrefix) {
   const pid_t dropped = fail_bind(port);
   const pid_t marker = fail_bind(port);
   ASSERT_TRUE(trace.wait_for(from(marker)));  // the first tracer saw the later one...
-  EXPECT_FALSE(seen(other_trace, dropped));   // ...the comm-filtered one saw neither
+  // The other tracer's programs ran for both (the kernel counts a filtered
+  // failure before the syscall returns) and sent neither.
+  const KernelCounters other = other_trace.tracer().session()->counters();
+  EXPECT_GE(other.filtered, 2u);
+  EXPECT_EQ(other.emitted, 0u);
+  EXPECT_FALSE(seen(other_trace, dropped));  // ...the comm-filtered one saw neither
   EXPECT_FALSE(seen(other_trace, marker));
 }
 

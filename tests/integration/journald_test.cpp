@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -178,8 +179,20 @@ class JournaldSinkTest : public ::testing::Test {
   std::vector<fs::path> created_dirs_;
 };
 
-TEST_F(JournaldSinkTest, AvailableOnceTheSocketExists) {
+// Available means a socket at journald's path: not a missing path, not a
+// regular file left there.
+TEST_F(JournaldSinkTest, AvailableExactlyWhileASocketIsAtThePath) {
   EXPECT_TRUE(JournaldSink::available());
+  receiver_.reset();
+  ASSERT_EQ(::unlink(JournaldSink::kSocketPath), 0);
+  bound_ = false;
+  EXPECT_FALSE(JournaldSink::available()) << "nothing at the path";
+  { std::ofstream(JournaldSink::kSocketPath) << "not a socket"; }
+  EXPECT_FALSE(JournaldSink::available()) << "a regular file at the path";
+  ASSERT_EQ(::unlink(JournaldSink::kSocketPath), 0);
+  receiver_ = bind_at_path();
+  ASSERT_TRUE(receiver_);
+  EXPECT_TRUE(JournaldSink::available()) << "a socket again";
 }
 
 TEST_F(JournaldSinkTest, OneEntryWithTheSummaryAndEveryField) {

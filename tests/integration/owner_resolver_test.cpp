@@ -417,10 +417,8 @@ class OwnerResolverGoneTest : public OwnerResolverTest {
   pid_t owner_pid_ = -1;
 };
 
-// NOTE: fails as of this writing (reported, not fixed here): the index drops
-// its entry when the listener closes (bpf/state.bpf.c deletes on LISTEN ->
-// CLOSE), so user/owner/resolver.cpp from_index() finds nothing and the
-// forced index path answers `unknown` "not in the listener index", not `gone`.
+// The index keeps a listener that closed (with when it closed), so the
+// forced index path names the process that held the port as `gone`.
 TEST_F(OwnerResolverGoneTest, TheIndexReportsAnOwnerThatExitedAsGone) {
   const auto port = free_port();
   TraceHarness trace(options_for(std::nullopt, {port}));
@@ -462,10 +460,11 @@ TEST_F(OwnerResolverGoneTest, AnOwnerThatExitedIsNeverReportedAsAProcess) {
   OwnerResolver r(ResolverOptions{}, trace.tracer().session());
   const auto owner = r.resolve(event);
   ASSERT_TRUE(owner);
-  EXPECT_TRUE(owner->kind == OwnerKind::gone || owner->kind == OwnerKind::unknown)
-      << owner_kind_name(owner->kind);
-  EXPECT_TRUE(owner->holders.empty() || pids_of(*owner) == std::set<std::uint32_t>{u32(owner_pid_)});
-  EXPECT_FALSE(owner->reason.empty());
+  // The default path asks the index first, and the index remembers who held it.
+  EXPECT_EQ(owner->kind, OwnerKind::gone) << owner_kind_name(owner->kind) << ": " << owner->reason;
+  EXPECT_EQ(owner->source, OwnerSource::index);
+  EXPECT_EQ(pids_of(*owner), std::set<std::uint32_t>{u32(owner_pid_)});
+  EXPECT_NE(owner->reason.find("exited"), std::string::npos) << owner->reason;
 }
 
 TEST_F(OwnerResolverTest, WorkerDeliversInSubmissionOrderWithOwnersAndCachesABurst) {
