@@ -237,9 +237,23 @@ TEST_F(AgentTest, KillDuringABurstLeavesNoTornRecord) {
     wait_attached(agent);
     Child loop({testprog("bt_sock"), "-a", "127.0.0.1", "-P", std::to_string(port), "--count", "20000",
                 "fail-loop"});
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    // Kill only while the burst is being written: the log grew in the last
+    // few milliseconds and the failures are still coming.
+    const auto size = [&] {
+      std::error_code ec;
+      const auto n = fs::file_size(log_, ec);
+      return ec ? std::uintmax_t{0} : n;
+    };
+    bool writing = false;
+    for (int i = 0; i < 1000 && !writing && loop.running(); ++i) {
+      const auto before = size();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      writing = before > 0 && size() > before;
+    }
+    ASSERT_TRUE(writing) << "round " << round << ": the log never grew while the failures ran";
+    EXPECT_TRUE(loop.running()) << "round " << round;
     agent.signal(SIGKILL);
-    agent.wait();
+    EXPECT_EQ(agent.wait(), 128 + SIGKILL);
     loop.wait();
   }
   Child last(agent_args());  // repairs a torn tail, if the kill cut one

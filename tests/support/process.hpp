@@ -115,6 +115,13 @@ class Child {
   }
   void signal(int sig) { ::kill(pid_, sig); }
 
+  // True while the child has not exited (it is not reaped here).
+  [[nodiscard]] bool running() const {
+    if (exited_) return false;
+    siginfo_t info{};
+    return ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0;
+  }
+
   // Exit status (0-255), or 128+signal. A child still running at the
   // deadline is killed, the test fails naming it, and -1 is returned (no
   // exit code a test expects).
