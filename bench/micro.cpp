@@ -11,6 +11,7 @@
 #include "bindtrace/events/escape.hpp"
 #include "bindtrace/events/events.hpp"
 #include "bindtrace/owner/conflict.hpp"
+#include "bindtrace/format/event_json.hpp"
 #include "bindtrace/sinks.hpp"
 #include "raw_events.hpp"
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bindtrace/events/events.hpp"
+#include "bindtrace/format/event_json.hpp"
 #include "bindtrace/sinks.hpp"
 #include "common.hpp"
 

@@ -1,37 +1,22 @@
-// Where decoded events go: JSON lines (the output contract of docs/events.md) or readable
-// text blocks. A sink never throws on hostile input.
+// Where decoded events go: JSON lines (the output contract of docs/events.md, encoded by
+// format/) or readable text blocks. A sink never throws on hostile input.
 #pragma once
 
 #include <cstdio>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "bindtrace/events/events.hpp"
 
 namespace bindtrace {
 
-// The event as the JSON object of the output contract (no owner/diagnosis yet).
-[[nodiscard]] nlohmann::ordered_json event_to_json(const Event& event);
-// The "owner" object of the output contract (also used by `who --json`).
-[[nodiscard]] nlohmann::ordered_json owner_to_json(const Owner& owner);
-// The "service" object: manager, name, and the manager's own fields.
-[[nodiscard]] nlohmann::ordered_json service_to_json(const Service& service);
-// The "diagnosis" object, and the "why"/"fix" lines of text mode.
-[[nodiscard]] nlohmann::ordered_json diagnosis_to_json(const Diagnosis& diagnosis);
+// The "why"/"fix" lines of text mode.
 [[nodiscard]] std::string diagnosis_to_text(const Diagnosis& diagnosis, bool colour);
-// One socket as JSON: proto, family, addr, port, state, options, inode.
-[[nodiscard]] nlohmann::ordered_json socket_to_json(const SocketEntry& socket);
 // "python3 (pid 991, uid 0)" lines and the socket, for text output.
 [[nodiscard]] std::string owner_to_text(const Owner& owner, const std::string& indent);
-// One line, always valid UTF-8 JSON, ending in '\n'.
-[[nodiscard]] std::string event_to_json_line(const Event& event);
 // One readable block, untrusted text escaped; colour codes only when colour.
 [[nodiscard]] std::string event_to_text(const Event& event, bool colour);
-
-// A storm count (record "aggregate" in docs/events.md), as JSON and as one text line.
-[[nodiscard]] nlohmann::ordered_json aggregate_to_json(const EventAggregate& aggregate);
-[[nodiscard]] std::string aggregate_to_json_line(const EventAggregate& aggregate);
+// A storm count (record "aggregate" in docs/events.md) as one text line.
 [[nodiscard]] std::string aggregate_to_text(const EventAggregate& aggregate);
 
 struct HookResult;

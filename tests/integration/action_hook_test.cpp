@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "bindtrace/actions/runner.hpp"
-#include "bindtrace/sinks.hpp"
+#include "bindtrace/format/event_json.hpp"
 #include "real_parts.hpp"
 
 namespace bindtrace {

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "bindtrace/events/escape.hpp"
-#include "bindtrace/sinks.hpp"
+#include "bindtrace/format/event_json.hpp"
 #include "bindtrace/unique_fd.hpp"
 #include "trace_harness.hpp"
 

@@ -1,5 +1,5 @@
-// What a hook is given (its environment) and how its run is reported (the
-// agent's log record and the trace's stderr line), on fixtures.
+// What a hook is given (its environment) and how its run is reported on the
+// trace's stderr line, on fixtures (the agent's log record: record_json_test.cpp).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -78,29 +78,15 @@ HookResult sample_result() {
   return r;
 }
 
-TEST(ActionHookReport, LogRecordCarriesHowItEnded) {
-  const auto j = hook_result_to_json(sample_result());
-  EXPECT_EQ(j["record"], "hook");
-  EXPECT_EQ(j["command"], "notify-send \"$BINDTRACE_PORT\"");
-  EXPECT_EQ(j["event_seq"], 17);
-  EXPECT_EQ(j["event_time"], "2023-11-14T22:13:20.000000000Z");
-  EXPECT_EQ(j["exit_code"], 3);
-  EXPECT_FALSE(j.contains("signal"));
-  EXPECT_EQ(j["timed_out"], false);
-  EXPECT_EQ(j["elapsed_ms"], 12);
-  EXPECT_EQ(j["output"], "line\x1b[2J\n");
-}
-
-TEST(ActionHookReport, KilledHookReportsItsSignal) {
+TEST(ActionHookReport, AKilledHookFailed) {
   HookResult r = sample_result();
   r.run.exit_code.reset();
   r.run.signal = 9;
   r.run.timed_out = true;
-  const auto j = hook_result_to_json(r);
-  EXPECT_EQ(j["signal"], "SIGKILL");
-  EXPECT_EQ(j["timed_out"], true);
-  EXPECT_FALSE(j.contains("exit_code"));
   EXPECT_TRUE(r.failed());
+  r = sample_result();
+  r.run.exit_code = 0;
+  EXPECT_FALSE(r.failed());
 }
 
 TEST(ActionHookReport, TextLineIsEscapedForTheTerminal) {
@@ -114,7 +100,6 @@ TEST(ActionHookReport, AHookThatCouldNotStartSaysWhy) {
   r.run.spawn_errno = ENOENT;
   r.run.output.clear();
   EXPECT_EQ(hook_result_to_text(r), "hook not found in 12 ms (event 17)");
-  EXPECT_EQ(hook_result_to_json(r)["error"], "not found");
 }
 
 }  // namespace

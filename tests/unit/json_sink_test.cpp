@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bindtrace/events/events.hpp"
-#include "bindtrace/sinks.hpp"
+#include "bindtrace/format/event_json.hpp"
 #include "raw_events.hpp"
 
 namespace bindtrace {

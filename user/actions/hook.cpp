@@ -3,10 +3,9 @@
 #include "bindtrace/actions/hook.hpp"
 
 #include "bindtrace/actions/command.hpp"
-#include "bindtrace/events/clock.hpp"
 #include "bindtrace/events/errno_names.hpp"
 #include "bindtrace/events/escape.hpp"
-#include "bindtrace/sinks.hpp"
+#include "bindtrace/format/event_json.hpp"
 
 namespace bindtrace {
 namespace {
@@ -49,22 +48,6 @@ std::vector<std::string> hook_environment(const Event& event) {
   if (event.diagnosis) set("BINDTRACE_DIAGNOSIS", event.diagnosis->code);
   if (event.action) set("BINDTRACE_ACTION", event.action->result);
   return env;
-}
-
-nlohmann::ordered_json hook_result_to_json(const HookResult& r) {
-  nlohmann::ordered_json j;
-  j["record"] = "hook";
-  j["command"] = to_valid_utf8(r.command);
-  if (r.event_seq != 0) j["event_seq"] = r.event_seq;
-  j["event_time"] = format_rfc3339_ns(r.event_time_ns);
-  if (r.run.exit_code) j["exit_code"] = *r.run.exit_code;
-  if (r.run.signal != 0) j["signal"] = signal_name(r.run.signal);
-  j["timed_out"] = r.run.timed_out;
-  j["elapsed_ms"] = r.run.elapsed_ms;
-  j["output"] = to_valid_utf8(r.run.output);
-  j["output_truncated"] = r.run.output_truncated;
-  if (r.run.spawn_errno != 0) j["error"] = describe_command_end(r.run);
-  return j;
 }
 
 std::string hook_result_to_text(const HookResult& r) {

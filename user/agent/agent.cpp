@@ -8,12 +8,11 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
-#include <nlohmann/json.hpp>
 
 #include "bindtrace/actions/runner.hpp"
-#include "bindtrace/events/clock.hpp"
 #include "bindtrace/errors.hpp"
-#include "bindtrace/events/escape.hpp"
+#include "bindtrace/format/event_json.hpp"
+#include "bindtrace/format/record_json.hpp"
 #include "bindtrace/pipeline.hpp"
 #include "bindtrace/capture/recorder.hpp"
 #include "bindtrace/sinks.hpp"
@@ -145,9 +144,9 @@ struct Agent::Impl final : Sink {
   }
 
   // A record of the agent's own (start, reload) in the log, so the log tells its story.
-  void log_record(nlohmann::ordered_json record) {
-    record["time"] = format_rfc3339_ns(realtime_now_ns());
-    const std::string line = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  void log_record(AgentRecord record) {
+    record.time_ns = realtime_now_ns();
+    const std::string line = agent_record_to_json_line(record);
     std::lock_guard lock(sink_mutex);
     append_line(line);
   }
@@ -173,8 +172,7 @@ struct Agent::Impl final : Sink {
   }
 
   void write_hook(const HookResult& result) override {
-    const std::string line =
-        hook_result_to_json(result).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    const std::string line = hook_result_to_json_line(result);
     std::lock_guard lock(sink_mutex);
     append_line(line);
   }
@@ -252,7 +250,7 @@ struct Agent::Impl final : Sink {
       ++stats.reload_failures;
       say(std::string("reload failed, keeping the running configuration: ") + e.what());
     }
-    log_record({{"record", "agent"}, {"action", "reload"}, {"config", to_valid_utf8(config.source)}});
+    log_record({.action = "reload", .config = config.source});
     sd_notify(0, "READY=1\nSTATUS=tracing");
     return reattach;
   }
@@ -293,11 +291,10 @@ struct Agent::Impl final : Sink {
       if (!adopted && config.recorder.enabled && !t.adopt_failure().empty() &&
           !t.adopt_failure().starts_with("nothing pinned"))
         say("not adopting earlier pins: " + t.adopt_failure());
-      log_record({{"record", "agent"},
-                  {"action", first ? "start" : "reattach"},
-                  {"tier", tier_name(tier)},
-                  {"recorder", !config.recorder.enabled ? "off" : adopted ? "adopted" : "new"},
-                  {"config", to_valid_utf8(config.source)}});
+      log_record({.action = first ? "start" : "reattach",
+                  .tier = tier_name(tier),
+                  .recorder = !config.recorder.enabled ? "off" : adopted ? "adopted" : "new",
+                  .config = config.source});
 
       Pipeline pipeline(pipeline_options(), t.session(), *this);
       t.set_aggregate_handler([&pipeline](const EventAggregate& a) { pipeline.submit(a); });

@@ -5,6 +5,7 @@
 #include "bindtrace/errors.hpp"
 #include "bindtrace/capture/capture.hpp"
 #include "bindtrace/events/escape.hpp"
+#include "bindtrace/format/event_json.hpp"
 #include "bindtrace/owner/resolver.hpp"
 #include "bindtrace/proc/proc_file.hpp"
 #include "bindtrace/sinks.hpp"
@@ -47,18 +48,20 @@ int run_check(const CliRequest& request) {
     const bool taken = !owner.sockets.empty() && owner.kind != OwnerKind::time_wait;
     any_taken = any_taken || taken;
     if (request.json) {
-      nlohmann::ordered_json j;
-      j["proto"] = proto_name(spec.proto);
-      j["port"] = spec.port;
-      j["free"] = !taken;
-      if (!spec.origin.empty()) j["origin"] = to_valid_utf8(spec.origin);
-      if (!owner.sockets.empty()) j["owner"] = owner_to_json(owner);
-      if (taken) {
-        const TakenPortVerdict verdict = judge_taken_port(spec.proto, spec.port, request.trace.capture.filter.netns, owner);
-        j["diagnosis"] = diagnosis_to_json(verdict.diagnosis);
-        if (!verdict.alternatives.empty()) j["alternatives"] = verdict.alternatives;
+      JsonWriter w;
+      w.begin_object();
+      w.member("proto", proto_name(spec.proto));
+      w.member("port", spec.port);
+      w.member("free", !taken);
+      if (!spec.origin.empty()) w.member("origin", spec.origin);
+      if (!owner.sockets.empty()) {
+        w.key("owner");
+        write_owner(w, owner);
       }
-      std::puts(j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace).c_str());
+      if (taken)
+        write_verdict(w, judge_taken_port(spec.proto, spec.port, request.trace.capture.filter.netns, owner));
+      w.end_object();
+      std::puts(w.take().c_str());
       continue;
     }
     const std::string origin = spec.origin.empty() ? "" : "  (" + escape_for_terminal(spec.origin) + ")";

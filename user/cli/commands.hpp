@@ -10,6 +10,8 @@ class App;
 
 namespace bindtrace {
 
+class JsonWriter;
+
 int run_trace(const CliRequest& request);
 int run_info(const CliRequest& request);
 int run_who(const CliRequest& request);
@@ -28,5 +30,7 @@ struct TakenPortVerdict {
 };
 // Diagnosis and nearest free ports for a port that is taken (who, check).
 TakenPortVerdict judge_taken_port(Proto proto, std::uint16_t port, std::uint32_t netns, const Owner& owner);
+// Its "diagnosis" and (when there are any) "alternatives" members, into an open object.
+void write_verdict(JsonWriter& w, const TakenPortVerdict& verdict);
 
 }  // namespace bindtrace

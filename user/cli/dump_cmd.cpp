@@ -13,7 +13,7 @@
 #include "bindtrace/errors.hpp"
 #include "bindtrace/events/escape.hpp"
 #include "bindtrace/capture/recorder.hpp"
-#include "bindtrace/sinks.hpp"
+#include "bindtrace/format/event_json.hpp"
 #include "cli/commands.hpp"
 
 namespace bindtrace {
@@ -60,9 +60,10 @@ int run_dump(const CliRequest& req) {
   sources.recorder_wanted = req.dump.recorder;
   if (req.dump.recorder) {
     for (const Event& event : read_flight_recorder(req.pin_dir, 0, sources.recorder)) {
-      const nlohmann::ordered_json ordered = event_to_json(event);
-      std::string line = ordered.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-      merge.add_recorder(DumpRecord{event.realtime_ns, std::move(line), nlohmann::json(ordered)});
+      std::string line = event_to_json_line(event);
+      line.pop_back();  // the '\n': printed lines are joined later
+      nlohmann::json record = nlohmann::json::parse(line);
+      merge.add_recorder(DumpRecord{event.realtime_ns, std::move(line), std::move(record)});
     }
   }
 

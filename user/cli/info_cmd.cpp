@@ -2,13 +2,13 @@
 #include <sys/utsname.h>
 
 #include <cstdio>
-#include <nlohmann/json.hpp>
 
 #include "bindtrace/capture/capture.hpp"
 #include "bindtrace/errors.hpp"
 #include "bindtrace/events/escape.hpp"
 #include "bindtrace/capture/kernel_env.hpp"
 #include "bindtrace/capture/loader.hpp"
+#include "bindtrace/format/info_json.hpp"
 #include "cli/commands.hpp"
 
 namespace bindtrace {
@@ -48,30 +48,7 @@ int run_info(const CliRequest& request) {
     }
 
   if (request.json) {
-    nlohmann::json j;
-    j["kernel"] = after.release;
-    j["btf"] = after.btf;
-    j["tracefs"] = after.tracefs;
-    j["bpffs"] = after.bpffs;
-    j["lockdown"] = after.lockdown;
-    if (const std::string why = lockdown_explanation(after.lockdown); !why.empty()) j["lockdown_blocks_tracing"] = why;
-    j["cgroup2"] = after.cgroup2;
-    j["capabilities"] = {{"CAP_BPF", after.cap_bpf},
-                         {"CAP_PERFMON", after.cap_perfmon},
-                         {"CAP_SYS_ADMIN", after.cap_sys_admin},
-                         {"CAP_NET_ADMIN", after.cap_net_admin}};
-    j["tiers"] = nlohmann::json::array();
-    for (const TierTrial& t : trials) {
-      j["tiers"].push_back({{"tier", tier_name(t.tier)},
-                            {"ok", t.ok},
-                            {"variant", t.variant},
-                            {"stage", t.stage},
-                            {"errno", t.err},
-                            {"message", t.message},
-                            {"index_hook", t.index_hook}});
-    }
-    j["auto"] = chosen;
-    std::puts(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    std::fputs(kernel_info_to_json_line(after, trials, chosen).c_str(), stdout);
     return 0;
   }
 

@@ -2,6 +2,7 @@
 // free ports, by the same rules as a traced failure.
 #include "bindtrace/owner/alternatives.hpp"
 #include "bindtrace/diagnose/diagnose.hpp"
+#include "bindtrace/format/event_json.hpp"
 #include "cli/commands.hpp"
 
 namespace bindtrace {
@@ -19,6 +20,15 @@ TakenPortVerdict judge_taken_port(Proto proto, std::uint16_t port, std::uint32_t
   verdict.alternatives = nearest_free_ports(would_be);
   verdict.diagnosis = diagnose_taken_port(proto, port, owner, verdict.alternatives);
   return verdict;
+}
+
+void write_verdict(JsonWriter& w, const TakenPortVerdict& verdict) {
+  w.key("diagnosis");
+  write_diagnosis(w, verdict.diagnosis);
+  if (!verdict.alternatives.empty()) {
+    w.key("alternatives");
+    write_ports(w, verdict.alternatives);
+  }
 }
 
 }  // namespace bindtrace

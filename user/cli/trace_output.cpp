@@ -7,6 +7,7 @@
 #include "bindtrace/actions/hook.hpp"
 #include "bindtrace/events/errno_names.hpp"
 #include "bindtrace/events/escape.hpp"
+#include "bindtrace/format/record_json.hpp"
 
 namespace bindtrace {
 

@@ -8,6 +8,7 @@
 #include "bindtrace/capture/capture.hpp"
 #include "bindtrace/attribute.hpp"
 #include "bindtrace/events/escape.hpp"
+#include "bindtrace/format/event_json.hpp"
 #include "bindtrace/owner/resolver.hpp"
 #include "bindtrace/sinks.hpp"
 #include "cli/commands.hpp"
@@ -15,8 +16,22 @@
 namespace bindtrace {
 namespace {
 
-void print_json(const nlohmann::ordered_json& j) {
-  std::puts(j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace).c_str());
+// One JSON line per port: proto, port, held, then owner, diagnosis and
+// alternatives when held.
+void print_port_json(std::string_view proto, std::uint16_t port, bool held, const Owner* owner,
+                     const TakenPortVerdict* verdict) {
+  JsonWriter w;
+  w.begin_object();
+  w.member("proto", proto);
+  w.member("port", port);
+  w.member("held", held);
+  if (owner) {
+    w.key("owner");
+    write_owner(w, *owner);
+  }
+  if (verdict) write_verdict(w, *verdict);
+  w.end_object();
+  std::puts(w.take().c_str());
 }
 
 std::string endpoint_of(const SocketEntry& s) {
@@ -44,10 +59,14 @@ int list_all(const CliRequest& request, OwnerResolver& resolver) {
   for (const Owner& owner : owners) {
     const SocketEntry& s = owner.sockets.front();
     if (request.json) {
-      nlohmann::ordered_json j;
-      j["socket"] = socket_to_json(s);
-      j["owner"] = owner_to_json(owner);
-      print_json(j);
+      JsonWriter w;
+      w.begin_object();
+      w.key("socket");
+      write_socket(w, s);
+      w.key("owner");
+      write_owner(w, owner);
+      w.end_object();
+      std::puts(w.take().c_str());
       continue;
     }
     const std::string state = s.proto == Proto::udp ? "BOUND" : std::string(tcp_state_name(s.state));
@@ -94,17 +113,12 @@ int run_who(const CliRequest& request) {
       if (!this_held && protos.size() > 1) continue;
       held = held || this_held;
       if (request.json) {
-        nlohmann::ordered_json j;
-        j["proto"] = proto_name(proto);
-        j["port"] = spec.port;
-        j["held"] = this_held;
         if (this_held) {
-          j["owner"] = owner_to_json(owner);
           const TakenPortVerdict verdict = judge_taken_port(proto, spec.port, request.trace.capture.filter.netns, owner);
-          j["diagnosis"] = diagnosis_to_json(verdict.diagnosis);
-          if (!verdict.alternatives.empty()) j["alternatives"] = verdict.alternatives;
+          print_port_json(proto_name(proto), spec.port, true, &owner, &verdict);
+        } else {
+          print_port_json(proto_name(proto), spec.port, false, nullptr, nullptr);
         }
-        print_json(j);
       } else if (this_held) {
         std::printf("%s/%u  %s", std::string(proto_name(proto)).c_str(), spec.port, owner.state.c_str());
         for (const SocketEntry& s : owner.sockets)
@@ -120,11 +134,7 @@ int run_who(const CliRequest& request) {
     }
     if (!held && protos.size() > 1) {
       if (request.json) {
-        nlohmann::ordered_json j;
-        j["proto"] = "any";
-        j["port"] = spec.port;
-        j["held"] = false;
-        print_json(j);
+        print_port_json("any", spec.port, false, nullptr, nullptr);
       } else {
         std::printf("%u  free (tcp and udp)\n", spec.port);
       }

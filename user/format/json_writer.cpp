@@ -1,5 +1,5 @@
 // The streaming JSON writer: escaping as nlohmann's serializer does it, so the
-// lines it writes are the ones the DOM used to print, byte for byte.
+// output contract keeps the bytes it has always had.
 #include "bindtrace/format/json_writer.hpp"
 
 #include <algorithm>

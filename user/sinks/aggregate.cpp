@@ -1,35 +1,12 @@
-// Storm counts (EventAggregate) as a JSON line and as a text line: what the
-// kernel counted per endpoint and process instead of sending each (past the
-// per-key budget, or while the reader was behind).
+// Storm counts (EventAggregate) as a text line: what the kernel counted per
+// endpoint and process instead of sending each (past the per-key budget, or
+// while the reader was behind). The JSON line is format/record_json.cpp's.
 #include "bindtrace/events/clock.hpp"
 #include "bindtrace/events/errno_names.hpp"
 #include "bindtrace/events/escape.hpp"
 #include "bindtrace/sinks.hpp"
 
 namespace bindtrace {
-
-nlohmann::ordered_json aggregate_to_json(const EventAggregate& a) {
-  nlohmann::ordered_json j;
-  j["time"] = format_rfc3339_ns(a.last_realtime_ns);
-  j["record"] = "aggregate";
-  j["event"] = aggregate_event_name(a);
-  j["errno"] = a.err;
-  j["error"] = a.err == 0 ? std::string_view() : errno_name(a.err);
-  j["family"] = family_name(a.family);
-  if (a.family == Family::ipv4 || a.family == Family::ipv6) j["port"] = a.port;
-  j["netns"] = a.netns;
-  j["process"] = {{"pid", a.pid}, {"comm", to_valid_utf8(a.comm)}};
-  j["count"] = a.count;
-  j["first"] = format_rfc3339_ns(a.first_realtime_ns);
-  j["last"] = format_rfc3339_ns(a.last_realtime_ns);
-  return j;
-}
-
-std::string aggregate_to_json_line(const EventAggregate& a) {
-  std::string line = aggregate_to_json(a).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-  line.push_back('\n');
-  return line;
-}
 
 std::string aggregate_to_text(const EventAggregate& a) {
   const std::string_view error = errno_name(a.err);

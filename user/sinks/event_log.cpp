@@ -17,6 +17,7 @@
 
 #include "bindtrace/errors.hpp"
 #include "bindtrace/events/escape.hpp"
+#include "bindtrace/format/event_json.hpp"
 
 namespace bindtrace {
 namespace {

@@ -13,6 +13,7 @@
 
 #include "bindtrace/events/errno_names.hpp"
 #include "bindtrace/events/escape.hpp"
+#include "bindtrace/format/event_json.hpp"
 
 namespace bindtrace {
 namespace {

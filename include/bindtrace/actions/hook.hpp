@@ -11,7 +11,6 @@
 #include <deque>
 #include <functional>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
@@ -42,11 +41,6 @@ struct HookStats {
 // _OWNER_PID, _OWNER_COMM, _OWNER_SERVICE, _DIAGNOSIS, _ACTION (the action's
 // result, when one was taken) as KEY=VALUE; a variable with no value is left out.
 [[nodiscard]] std::vector<std::string> hook_environment(const Event& event);
-
-// {"record":"hook", "command", "event_seq", "event_time", "exit_code" |
-// "signal", "timed_out", "elapsed_ms", "output", "output_truncated"[, "error"]}:
-// the agent's log line for a hook run.
-[[nodiscard]] nlohmann::ordered_json hook_result_to_json(const HookResult& result);
 
 // "hook exit 0 in 12 ms (event 5)" and the output, escaped for a terminal.
 [[nodiscard]] std::string hook_result_to_text(const HookResult& result);

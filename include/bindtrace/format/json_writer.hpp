@@ -1,6 +1,7 @@
 // Compact JSON written straight into a buffer, with no DOM in between: the
-// encoder of the output contract (sinks/json.cpp). Bytes match nlohmann's
-// dump(-1, ' ', false, replace); every string goes through to_valid_utf8, so
+// one encoder of everything bindtrace prints or logs as JSON (format/). The
+// bytes are those of nlohmann's dump(-1, ' ', false, replace), which the
+// output contract has always had; every string goes through to_valid_utf8, so
 // the output is valid JSON whatever the strings hold.
 #pragma once
 

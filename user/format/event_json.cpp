@@ -1,14 +1,12 @@
-// JSON lines per the output contract of docs/events.md. Each object of the contract has
-// one encoder here, written with JsonWriter (no DOM on the hot path); the
-// nlohmann DOM versions other commands embed are parsed from its output.
+// The event line of the output contract (docs/events.md). Each object of the
+// contract has one encoder here, written with JsonWriter (no DOM); `who` and
+// `check` put the same owner, socket and diagnosis objects in their lines.
 // JsonWriter puts every string through to_valid_utf8 (one that is all ASCII
 // is already valid), so a line is always valid JSON.
-#include <cstdio>
+#include "bindtrace/format/event_json.hpp"
 
 #include "bindtrace/events/clock.hpp"
 #include "bindtrace/events/errno_names.hpp"
-#include "bindtrace/format/json_writer.hpp"
-#include "bindtrace/sinks.hpp"
 
 namespace bindtrace {
 namespace {
@@ -40,6 +38,8 @@ void write_service(JsonWriter& w, const Service& s) {
   }
   w.end_object();
 }
+
+}  // namespace
 
 void write_diagnosis(JsonWriter& w, const Diagnosis& d) {
   w.begin_object();
@@ -73,6 +73,8 @@ void write_socket(JsonWriter& w, const SocketEntry& s) {
   w.end_object();
 }
 
+namespace {
+
 void write_holder(JsonWriter& w, const Holder& h) {
   w.begin_object();
   w.member("pid", h.pid);
@@ -89,6 +91,8 @@ void write_holder(JsonWriter& w, const Holder& h) {
   }
   w.end_object();
 }
+
+}  // namespace
 
 void write_owner(JsonWriter& w, const Owner& owner) {
   w.begin_object();
@@ -110,6 +114,8 @@ void write_owner(JsonWriter& w, const Owner& owner) {
   if (!owner.reason.empty()) w.member("reason", owner.reason);
   w.end_object();
 }
+
+namespace {
 
 void write_process(JsonWriter& w, const ProcessInfo& p) {
   w.begin_object();
@@ -151,6 +157,14 @@ void write_socket_facts(JsonWriter& w, const SocketFacts& s) {
   w.end_object();
 }
 
+}  // namespace
+
+void write_ports(JsonWriter& w, const std::vector<std::uint16_t>& ports) {
+  w.begin_array();
+  for (const std::uint16_t port : ports) w.number(port);
+  w.end_array();
+}
+
 void write_event(JsonWriter& w, const Event& event) {
   w.begin_object();
   w.member("time", format_rfc3339_ns(event.realtime_ns));
@@ -178,9 +192,7 @@ void write_event(JsonWriter& w, const Event& event) {
   }
   if (!event.alternatives.empty()) {
     w.key("alternatives");
-    w.begin_array();
-    for (const std::uint16_t port : event.alternatives) w.number(port);
-    w.end_array();
+    write_ports(w, event.alternatives);
   }
   if (event.action) {
     w.key("action");
@@ -193,32 +205,6 @@ void write_event(JsonWriter& w, const Event& event) {
   w.end_object();
 }
 
-// The DOM of one encoder's output: the writer stays the only list of fields.
-template <typename Value>
-nlohmann::ordered_json parsed(void (*write)(JsonWriter&, const Value&), const Value& value) {
-  JsonWriter w;
-  write(w, value);
-  return nlohmann::ordered_json::parse(w.view());
-}
-
-}  // namespace
-
-nlohmann::ordered_json event_to_json(const Event& event) {
-  return parsed(write_event, event);
-}
-nlohmann::ordered_json diagnosis_to_json(const Diagnosis& d) {
-  return parsed(write_diagnosis, d);
-}
-nlohmann::ordered_json service_to_json(const Service& s) {
-  return parsed(write_service, s);
-}
-nlohmann::ordered_json socket_to_json(const SocketEntry& s) {
-  return parsed(write_socket, s);
-}
-nlohmann::ordered_json owner_to_json(const Owner& owner) {
-  return parsed(write_owner, owner);
-}
-
 std::string event_to_json_line(const Event& event) {
   // Room for a typical line, so the writer seldom grows.
   const ProcessInfo& p = event.process;
@@ -227,15 +213,6 @@ std::string event_to_json_line(const Event& event) {
   std::string line = w.take();
   line.push_back('\n');
   return line;
-}
-
-void JsonLinesSink::write(const Event& event) {
-  const std::string line = event_to_json_line(event);
-  std::fwrite(line.data(), 1, line.size(), out_);
-}
-
-void JsonLinesSink::flush() {
-  std::fflush(out_);
 }
 
 }  // namespace bindtrace
