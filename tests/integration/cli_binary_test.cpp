@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include "process.hpp"
 #include "trace_harness.hpp"
@@ -100,10 +102,25 @@ TEST_F(CliBinaryTest, InfoListsEveryTierTrial) {
   EXPECT_EQ(info.wait(), 0);
   const auto j = nlohmann::json::parse(*line);
   ASSERT_EQ(j["tiers"].size(), 4u);
-  EXPECT_EQ(j["tiers"][0]["tier"], "fentry");
-  EXPECT_EQ(j["tiers"][3]["tier"], "raw");
-  EXPECT_TRUE(j["btf"].get<bool>());
-  EXPECT_NE(j["auto"], "none");
+  const char* order[] = {"fentry", "kprobe", "tracepoint", "raw"};
+  std::string first_ok;
+  for (std::size_t i = 0; i < 4; ++i) {
+    const auto& t = j["tiers"][i];
+    EXPECT_EQ(t["tier"], order[i]);
+    if (t["ok"].get<bool>()) {
+      if (first_ok.empty()) first_ok = order[i];
+      EXPECT_FALSE(t["variant"].get<std::string>().empty()) << t.dump();
+    } else {
+      EXPECT_FALSE(t["stage"].get<std::string>().empty()) << t.dump();
+      EXPECT_FALSE(t["message"].get<std::string>().empty()) << t.dump();
+    }
+  }
+  EXPECT_EQ(j["auto"], first_ok.empty() ? "none" : first_ok) << "auto is the first tier that attaches";
+  EXPECT_FALSE(first_ok.empty()) << "this machine traces with at least one tier";
+  EXPECT_EQ(j["btf"].get<bool>(), ::access("/sys/kernel/btf/vmlinux", R_OK) == 0);
+  utsname un{};
+  ASSERT_EQ(::uname(&un), 0);
+  EXPECT_EQ(j["kernel"], un.release);
 }
 
 TEST_F(CliBinaryTest, UsageErrorExitsTwoWithOneLine) {

@@ -2,6 +2,7 @@
 // holders: exit codes, the holder named, the fallback without privilege.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -65,10 +66,13 @@ TEST_F(WhoCheckTest, WhoDiagnosesATakenPortAndOffersAFreeOne) {
 }
 
 TEST_F(WhoCheckTest, WhoOnAFreePortExitsOne) {
-  Child who({BINDTRACE_BINARY, "who", std::to_string(free_port())});
-  const std::string out = out_of(who);
+  const std::string port = std::to_string(free_port());
+  Child who({BINDTRACE_BINARY, "who", port});
+  EXPECT_EQ(out_of(who), port + "  free (tcp and udp)\n");
   EXPECT_EQ(who.wait(), 1);
-  EXPECT_NE(out.find("free"), std::string::npos);
+  Child json({BINDTRACE_BINARY, "who", port, "--json"});
+  EXPECT_EQ(out_of(json), "{\"proto\":\"any\",\"port\":" + port + ",\"held\":false}\n");
+  EXPECT_EQ(json.wait(), 1);
 }
 
 TEST_F(WhoCheckTest, WhoWithoutPortsListsTheListener) {
@@ -95,9 +99,14 @@ TEST_F(WhoCheckTest, WhoWithoutPrivilegeStillAnswersThroughTheFallback) {
 }
 
 TEST_F(WhoCheckTest, CheckFreePortsExitsZero) {
-  const auto port = free_port();
-  Child check({BINDTRACE_BINARY, "check", std::to_string(port)});
+  const std::string port = std::to_string(free_port());
+  Child check({BINDTRACE_BINARY, "check", port});
+  const std::string out = out_of(check);
   EXPECT_EQ(check.wait(), 0);
+  EXPECT_EQ(out.rfind(port + "/tcp ", 0), 0u) << out;
+  EXPECT_NE(out.find(" free "), std::string::npos) << out;
+  EXPECT_EQ(out.find("TAKEN"), std::string::npos) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
 }
 
 TEST_F(WhoCheckTest, CheckNamesTheHolderOfATakenPortAndExitsOne) {
@@ -132,7 +141,8 @@ TEST_F(WhoCheckTest, CheckReadsAComposeFile) {
 TEST_F(WhoCheckTest, CheckWithAnUnreadableFileIsAUsageError) {
   Child check({BINDTRACE_BINARY, "check", "--from", "/nonexistent/compose.yml"});
   EXPECT_EQ(check.wait(), 2);
-  EXPECT_NE(check.drain_stderr().find("--from"), std::string::npos);
+  EXPECT_EQ(check.drain_stderr(), "bindtrace: --from: cannot read '/nonexistent/compose.yml'\n");
+  EXPECT_EQ(out_of(check), "");
 }
 
 TEST_F(WhoCheckTest, TraceEventNamesTheBlockingOwner) {
