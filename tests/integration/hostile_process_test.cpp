@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "bindtrace/events/escape.hpp"
+#include "expected_text.hpp"
 #include "process.hpp"
 #include "trace_harness.hpp"
 
@@ -57,7 +58,7 @@ void expect_terminal_safe(const std::string& text) {
         << "control byte 0x" << std::hex << int(b) << " at " << std::dec << i << " in:\n"
         << text;
   }
-  EXPECT_EQ(to_valid_utf8(text), text) << "invalid UTF-8 reached the terminal";
+  EXPECT_TRUE(testing::is_valid_utf8(text)) << "invalid UTF-8 reached the terminal";
 }
 
 std::vector<nlohmann::json> parse_lines(const std::string& out) {
@@ -162,8 +163,8 @@ TEST_F(HostileProcessTest, JsonLinesParseAndTheFieldsRoundTripAsValidUtf8) {
   Child bt({BINDTRACE_BINARY, "--json", "--comm", kComm, "--max-events", "3"});
   ASSERT_TRUE(bt.read_err_line());
   auto failer = start_failer();
-  const std::string failer_cmdline = join_cmdline(raw_cmdline(failer->pid()));
-  const std::string holder_cmdline = join_cmdline(raw_cmdline(holder->pid()));
+  const std::string failer_cmdline = testing::cmdline_as_shown(raw_cmdline(failer->pid()));
+  const std::string holder_cmdline = testing::cmdline_as_shown(raw_cmdline(holder->pid()));
 
   const std::vector<nlohmann::json> events = parse_lines(read_all(bt));
   EXPECT_EQ(bt.wait(), 0);
@@ -171,20 +172,20 @@ TEST_F(HostileProcessTest, JsonLinesParseAndTheFieldsRoundTripAsValidUtf8) {
 
   const nlohmann::json& tcp = events[0];
   EXPECT_EQ(tcp["process"]["pid"], failer->pid());
-  EXPECT_EQ(tcp["process"]["comm"], to_valid_utf8(kComm));
-  // The 4 MiB argument area, completed from /proc and cut by join_cmdline.
-  EXPECT_EQ(tcp["process"]["cmdline"], to_valid_utf8(failer_cmdline));
+  EXPECT_EQ(tcp["process"]["comm"], testing::with_replacements(kComm));
+  // The 4 MiB argument area, completed from /proc and cut to 4 KiB with "...".
+  EXPECT_EQ(tcp["process"]["cmdline"], testing::with_replacements(failer_cmdline));
   EXPECT_FALSE(tcp["process"].contains("cmdline_truncated"));
-  EXPECT_EQ(tcp["process"]["exe"], to_valid_utf8(exe_.string()));
-  EXPECT_EQ(tcp["process"]["cwd"], to_valid_utf8(dir_.string()));
+  EXPECT_EQ(tcp["process"]["exe"], testing::with_replacements(exe_.string()));
+  EXPECT_EQ(tcp["process"]["cwd"], testing::with_replacements(dir_.string()));
   ASSERT_TRUE(tcp.contains("owner")) << tcp.dump();
   ASSERT_EQ(tcp["owner"]["holders"].size(), 1u) << tcp.dump();
-  EXPECT_EQ(tcp["owner"]["holders"][0]["comm"], to_valid_utf8(kComm));
-  EXPECT_EQ(tcp["owner"]["holders"][0]["cmdline"], to_valid_utf8(holder_cmdline));
+  EXPECT_EQ(tcp["owner"]["holders"][0]["comm"], testing::with_replacements(kComm));
+  EXPECT_EQ(tcp["owner"]["holders"][0]["cmdline"], testing::with_replacements(holder_cmdline));
 
   EXPECT_EQ(events[1]["family"], "unix");
-  EXPECT_EQ(events[1]["addr"], to_valid_utf8(unix_path()));
-  EXPECT_EQ(events[2]["addr"], to_valid_utf8("@" + kAbstractName));
+  EXPECT_EQ(events[1]["addr"], testing::with_replacements(unix_path()));
+  EXPECT_EQ(events[2]["addr"], testing::with_replacements("@" + kAbstractName));
 }
 
 TEST_F(HostileProcessTest, WhoOnTheHoldersPortEscapesTextAndKeepsJsonValid) {
@@ -200,9 +201,9 @@ TEST_F(HostileProcessTest, WhoOnTheHoldersPortEscapesTextAndKeepsJsonValid) {
   EXPECT_EQ(who_json.wait(), 0);
   ASSERT_EQ(lines.size(), 1u);
   ASSERT_EQ(lines[0]["owner"]["holders"].size(), 1u) << lines[0].dump();
-  EXPECT_EQ(lines[0]["owner"]["holders"][0]["comm"], to_valid_utf8(kComm));
+  EXPECT_EQ(lines[0]["owner"]["holders"][0]["comm"], testing::with_replacements(kComm));
   EXPECT_EQ(lines[0]["owner"]["holders"][0]["cmdline"],
-            to_valid_utf8(join_cmdline(raw_cmdline(holder->pid()))));
+            testing::with_replacements(testing::cmdline_as_shown(raw_cmdline(holder->pid()))));
 }
 
 TEST_F(HostileProcessTest, TheAgentsLogStaysValidJson) {
@@ -239,9 +240,9 @@ TEST_F(HostileProcessTest, TheAgentsLogStaysValidJson) {
 
   const std::vector<nlohmann::json> events = events_in_log();
   ASSERT_EQ(events.size(), 3u);
-  EXPECT_EQ(events[0]["process"]["comm"], to_valid_utf8(kComm));
-  EXPECT_EQ(events[1]["addr"], to_valid_utf8(unix_path()));
-  EXPECT_EQ(events[2]["addr"], to_valid_utf8("@" + kAbstractName));
+  EXPECT_EQ(events[0]["process"]["comm"], testing::with_replacements(kComm));
+  EXPECT_EQ(events[1]["addr"], testing::with_replacements(unix_path()));
+  EXPECT_EQ(events[2]["addr"], testing::with_replacements("@" + kAbstractName));
 }
 
 }  // namespace

@@ -335,7 +335,9 @@ TEST_F(EventLogTest, SinkWritesOneValidJsonLinePerEvent) {
   ASSERT_EQ(lines.size(), 3u);
   for (const std::string& line : lines) {
     const nlohmann::json j = nlohmann::json::parse(line);
-    EXPECT_EQ(j["process"]["cmdline"], to_valid_utf8(event.process.cmdline));
+    // NUL and control bytes survive as JSON escapes; \xff and \xfe each become U+FFFD.
+    EXPECT_EQ(j["process"]["cmdline"],
+              std::string("a\nb\"c\\d\0\x01\xef\xbf\xbd\xef\xbf\xbd", 15) + "\r\n{\"injected\":1}");
     EXPECT_EQ(j["process"]["comm"], event.process.comm);
   }
   EXPECT_EQ(log.stats().records, 3u);
