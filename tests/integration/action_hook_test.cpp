@@ -95,7 +95,9 @@ TEST(ActionHookRun, ValuesFromTheTracedProcessAreNeverRunAsShellCode) {
 TEST(ActionHookRun, TimeoutStopsTheHooksWholeProcessGroup) {
   TempDir dir("hook-timeout");
   ActionOptions o = hook("sleep 60 & echo $! > " + dir.path() + "/bg; wait");
-  o.hook_timeout = 2s;  // long enough for the shell to record its background child first
+  // The shell records its background child within milliseconds; 5 s leaves
+  // room for a loaded machine before the timeout ends it.
+  o.hook_timeout = 5s;
   HookStats stats;
   const auto results = run_hooks(o, {sample()}, &stats);
   EXPECT_EQ(stats.timed_out, 1u);

@@ -558,9 +558,10 @@ TEST_F(DiagnosisTest, TimeWaitRapidRestartWithoutReuseaddrIsToldToSetItAndHowLon
 
 // ---------------------------------------------------------------------------
 // restart_loop: a unit with Restart=always crash-looping against a port
-// another server holds: five starts of the same program fail within a second.
+// another server holds: five starts of the same program fail within the
+// restart window (60 s).
 
-TEST_F(DiagnosisTest, RestartLoopFifthFailureOfTheSameProgramWithinASecondIsFlagged) {
+TEST_F(DiagnosisTest, RestartLoopFailuresOfTheSameProgramWithinTheWindowAreFlagged) {
   const std::uint16_t port = free_port();
   auto holder = http_server(port);
   ASSERT_TRUE(eventually([&] { return can_connect(port); }));
@@ -569,13 +570,11 @@ TEST_F(DiagnosisTest, RestartLoopFifthFailureOfTheSameProgramWithinASecondIsFlag
   ASSERT_TRUE(bt.attached()) << bt.first_err();
   const std::string unit = "bt-rl-" + tag_ + ".service";
   const std::string procs = cgroups_->make("/system.slice/" + unit);
-  const auto began = std::chrono::steady_clock::now();
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < 5; ++i) {  // at most 5 x 5 s: inside the 60 s window whatever the load
     Child start({testprog("bt_sock"), "-a", "0.0.0.0", "-P", std::to_string(port), "listen"},
                 Child::Options{.cgroup_procs = procs});
     EXPECT_EQ(wait_within(start, 5s), 1);
   }
-  EXPECT_LT(std::chrono::steady_clock::now() - began, 1s);
 
   std::vector<json> events;
   for (int i = 0; i < 5; ++i) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include <limits>
 #include <time.h>
 
@@ -75,15 +78,22 @@ TEST(Clock, ExplicitOffsetIsAddedToBootTime) {
   EXPECT_EQ(BootClock(-10).to_realtime_ns(15), 5);
 }
 
+// A preemption between two clock reads (likely under ASan on a loaded
+// machine) can put any one sample off; the mapping is right when some
+// sample, of several, agrees within 50 ms.
 TEST(Clock, SampledOffsetMapsBootTimeNowToRealtimeNow) {
-  const BootClock clock;
-  timespec boot{};
-  timespec real{};
-  clock_gettime(CLOCK_BOOTTIME, &boot);
-  clock_gettime(CLOCK_REALTIME, &real);
-  const auto boot_ns = static_cast<std::uint64_t>(boot.tv_sec * kNs + boot.tv_nsec);
-  const std::int64_t real_ns = real.tv_sec * kNs + real.tv_nsec;
-  EXPECT_NEAR(static_cast<double>(clock.to_realtime_ns(boot_ns) - real_ns), 0.0, 50e6);
+  double best = 1e18;
+  for (int attempt = 0; attempt < 20 && best > 50e6; ++attempt) {
+    const BootClock clock;
+    timespec boot{};
+    timespec real{};
+    clock_gettime(CLOCK_BOOTTIME, &boot);
+    clock_gettime(CLOCK_REALTIME, &real);
+    const auto boot_ns = static_cast<std::uint64_t>(boot.tv_sec * kNs + boot.tv_nsec);
+    const std::int64_t real_ns = real.tv_sec * kNs + real.tv_nsec;
+    best = std::min(best, std::abs(static_cast<double>(clock.to_realtime_ns(boot_ns) - real_ns)));
+  }
+  EXPECT_LE(best, 50e6);
 }
 
 }  // namespace
