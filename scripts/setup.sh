@@ -12,7 +12,7 @@ packages=(
   # packaging (CPack .deb) and the man page check
   dpkg-dev file man-db bash-completion
   # tests
-  googletest libgtest-dev libgmock-dev iproute2 python3 supervisor tmux systemd postgresql-15 util-linux
+  googletest libgtest-dev libgmock-dev iproute2 python3 supervisor tmux screen systemd postgresql-15 util-linux
   # benchmarks and their peers
   libbenchmark-dev
   # fuzz targets (libFuzzer + sanitizer runtimes for clang)

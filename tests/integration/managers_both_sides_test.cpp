@@ -17,14 +17,12 @@
 //   s6           s6-svscan runs "s6-supervise <service>".
 //   openrc       "supervise-daemon <svc> --start ...", RC_SVCNAME=<svc>,
 //                cgroup /openrc.<svc> (unified rc_cgroup_mode).
-//   screen       the session process ("SCREEN -dmS web", comm "screen") is
-//                the window's parent; STY="<its pid>.web".
 //   lxc          host-networked container: /lxc.payload.<name>/... cgroup.
 //   containerd   `ctr run --net-host`: /default/<id> (cgroupfs layout, E7);
 //                a CRI container: kubepods-...-pod<uid>.slice/cri-containerd-<id>.scope (E4).
 //   kubernetes   a hostNetwork pod, cgroupfs driver: /kubepods/besteffort/pod<uid>/<id> (E5).
 //
-// The manager stand-in is tests/testprogs/bt_parent (run as a symlink named
+// screen is the real program. The other managers' stand-in is tests/testprogs/bt_parent (run as a symlink named
 // like the manager, with the manager's argv); the service is bt_hold (holds
 // the port) or bt_sock --hold-on-error (fails and stays alive, as a server
 // that logs EADDRINUSE and retries does, so its environment and parent can
@@ -434,15 +432,46 @@ TEST_F(ManagersBothSidesTest, RunitServiceHoldsThePortAndThePm2AppFails) {
 }
 
 // ---------------------------------------------------------------------------
-// screen (G6): someone started the backend by hand in `screen -dmS web`.
+// screen (G6): someone started the backend by hand in a detached session of
+// the real `screen -dmS <name> <command>`.
+
+// The pids whose /proc/PID/cmdline is exactly `argv` (NUL-separated).
+std::vector<pid_t> pids_running(const std::vector<std::string>& argv) {
+  std::string want;
+  for (const std::string& a : argv) want += a + '\0';
+  std::vector<pid_t> pids;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    const std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline == want) pids.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return pids;
+}
 
 TEST_F(ManagersBothSidesTest, ScreenSessionHoldsThePortAndTheSystemdUnitFails) {
   const std::uint16_t port = free_port();
-  // The session process shows as "SCREEN -dmS web" (screen upper-cases its
-  // argv[0]), with comm "screen".
-  const Side& holder = start_under(
-      ManagerLook{.argv = {"SCREEN", "-dmS", "web"}, .exe = "screen", .env = {"STY=@PID@.web", "WINDOW=0"}}, port,
-      true);
+  const std::string session = "bt" + tag_ + "-web";
+  // screen forks the session process (it shows as "SCREEN -dmS <name> ...",
+  // comm "screen") and returns; the session runs the command in window 0.
+  Child start({"env", "BT_PORT=" + std::to_string(port), "BT_MAX_SECONDS=90", "screen", "-dmS", session,
+               testprog("bt_hold")});
+  ASSERT_EQ(wait_within(start, 10s), 0) << start.drain_stderr();
+  Side& holder = sides_.emplace_back();
+  ASSERT_TRUE(eventually([&] {
+    const auto sessions = pids_running({"SCREEN", "-dmS", session, testprog("bt_hold")});
+    if (sessions.size() != 1) return false;
+    holder.manager_pid = sessions[0];
+    const auto windows = pids_running({testprog("bt_hold")});
+    for (pid_t w : windows)
+      if (ppid_of(w) == holder.manager_pid) holder.pid = w;
+    return holder.pid > 0 && can_connect(port);
+  }, 10s)) << "no screen session " << session << " serving port " << port;
+  strays_.emplace_back(holder.manager_pid, start_time_of(holder.manager_pid));
+  strays_.emplace_back(holder.pid, start_time_of(holder.pid));
+  EXPECT_EQ(comm_of(holder.manager_pid), "screen");
+
   const std::string failing_cgroup = "/system.slice/" + unit("backend");
   cgroups_->make(failing_cgroup);
   start_bindtrace(port);
