@@ -1,89 +1,39 @@
-// JournaldSink against a real AF_UNIX datagram socket bound where journald
-// listens (/run/systemd/journal/socket): the datagram is read back and its
-// native-protocol fields checked (KEY=VALUE\n, or KEY\n<le64 size><data>\n
-// for a value holding a newline). Needs root to bind under /run; skipped when
-// a real journald owns the path.
+// JournaldSink against a real systemd-journald: each test runs in a child
+// process in a private mount namespace, with fresh tmpfs on /run/systemd and
+// /run/log, where a real journald listens at /run/systemd/journal/socket.
+// What the sink sent is read back with journalctl, as an operator would.
+// The machine's own journal (if any) is never touched, so nothing skips.
 #include "bindtrace/sinks/journald.hpp"
 
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
-#include <map>
+#include <functional>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
-#include "bindtrace/events/escape.hpp"
-#include "bindtrace/format/event_json.hpp"
 #include "bindtrace/unique_fd.hpp"
-#include "expected_text.hpp"
+#include "process.hpp"
 #include "trace_harness.hpp"
 
 namespace bindtrace {
 namespace {
 
-namespace fs = std::filesystem;
-
-struct Field {
-  std::string value;
-  bool binary = false;  // sent as KEY\n<le64 size><data>\n
-};
-
-// Parses one native-protocol datagram the way journald does; fails the test
-// on anything malformed.
-std::multimap<std::string, Field> parse_native(const std::string& datagram) {
-  std::multimap<std::string, Field> fields;
-  std::size_t pos = 0;
-  while (pos < datagram.size()) {
-    const std::size_t nl = datagram.find('\n', pos);
-    if (nl == std::string::npos) {
-      ADD_FAILURE() << "field without a terminating newline at offset " << pos;
-      break;
-    }
-    const std::size_t eq = datagram.find('=', pos);
-    if (eq != std::string::npos && eq < nl) {
-      fields.emplace(datagram.substr(pos, eq - pos), Field{datagram.substr(eq + 1, nl - eq - 1), false});
-      pos = nl + 1;
-      continue;
-    }
-    const std::string key = datagram.substr(pos, nl - pos);
-    if (datagram.size() < nl + 1 + 8) {
-      ADD_FAILURE() << key << ": binary field without its size";
-      break;
-    }
-    std::uint64_t size = 0;
-    for (int i = 7; i >= 0; --i) size = (size << 8) | static_cast<unsigned char>(datagram[nl + 1 + i]);
-    const std::size_t data = nl + 1 + 8;
-    if (datagram.size() < data + size + 1 || datagram[data + size] != '\n') {
-      ADD_FAILURE() << key << ": binary field of " << size << " bytes overruns the datagram";
-      break;
-    }
-    fields.emplace(key, Field{datagram.substr(data, size), true});
-    pos = data + size + 1;
-  }
-  return fields;
-}
-
-std::vector<std::string> values_of(const std::multimap<std::string, Field>& fields, const std::string& key) {
-  std::vector<std::string> out;
-  for (auto [it, end] = fields.equal_range(key); it != end; ++it) out.push_back(it->second.value);
-  return out;
-}
-
-std::string only(const std::multimap<std::string, Field>& fields, const std::string& key) {
-  const auto values = values_of(fields, key);
-  EXPECT_EQ(values.size(), 1u) << key;
-  return values.empty() ? std::string() : values.front();
-}
+using json = nlohmann::json;
 
 Event conflict_event() {
   Event e;
@@ -116,90 +66,179 @@ Event conflict_event() {
   return e;
 }
 
-// Binds a datagram socket at journald's path for the test, and removes it
-// (and the directories it had to create) afterwards.
+// What a test body saw inside the namespace, sent back to the test.
+struct Seen {
+  bool available_before = false;  // JournaldSink::available() before the sink wrote
+  std::uint64_t errors = 0;
+  int last_error = 0;
+  std::vector<json> entries;  // journalctl -o json, SYSLOG_IDENTIFIER=bindtrace
+};
+
+std::string run_and_read(const char* command) {
+  std::string out;
+  if (FILE* p = ::popen(command, "r")) {
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+    ::pclose(p);
+  }
+  return out;
+}
+
+// The namespace and the journal: 0 on success, else a step number the
+// parent names.
+int prepare_namespace(bool start_journald, pid_t& journald) {
+  if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return 10;
+  for (const char* dir : {"/run/systemd", "/run/log"}) {
+    ::mkdir(dir, 0755);
+    if (::mount("bindtrace-test", dir, "tmpfs", 0, "mode=0755") != 0) return 11;
+  }
+  if (!start_journald) return 0;
+  journald = ::fork();
+  if (journald == 0) {
+    ::execl("/lib/systemd/systemd-journald", "systemd-journald", nullptr);
+    ::_exit(127);
+  }
+  for (int i = 0; i < 200; ++i) {
+    if (JournaldSink::available()) return 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return 12;
+}
+
+// Runs `send` in a child in a private mount namespace (with a real journald
+// when `with_journald`), then reads back the journal until `expect_entries`
+// entries are there (or 5 s pass).
+Seen in_private_journal(bool with_journald, const std::function<void(JournaldSink&)>& send,
+                        std::size_t expect_entries) {
+  int pipe_fds[2];
+  EXPECT_EQ(::pipe(pipe_fds), 0);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    pid_t journald = -1;
+    json report;
+    const int step = prepare_namespace(with_journald, journald);
+    report["step"] = step;
+    if (step == 0) {
+      report["available_before"] = JournaldSink::available();
+      JournaldSink sink;
+      send(sink);
+      report["errors"] = sink.errors();
+      report["last_error"] = sink.last_error();
+      report["entries"] = json::array();
+      for (int i = 0; with_journald && i < 100; ++i) {
+        json entries = json::array();
+        const std::string out =
+            run_and_read("journalctl -D /run/log/journal -o json --no-pager SYSLOG_IDENTIFIER=bindtrace 2>/dev/null");
+        std::size_t from = 0;
+        while (from < out.size()) {
+          const std::size_t nl = out.find('\n', from);
+          const std::string line = out.substr(from, nl == std::string::npos ? std::string::npos : nl - from);
+          if (!line.empty()) entries.push_back(json::parse(line, nullptr, false));
+          if (nl == std::string::npos) break;
+          from = nl + 1;
+        }
+        report["entries"] = entries;
+        if (entries.size() >= expect_entries) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+    if (journald > 0) {
+      ::kill(journald, SIGKILL);
+      ::waitpid(journald, nullptr, 0);
+    }
+    const std::string text = report.dump();
+    std::size_t done = 0;
+    while (done < text.size()) {
+      const ssize_t n = ::write(pipe_fds[1], text.data() + done, text.size() - done);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    ::_exit(0);
+  }
+  ::close(pipe_fds[1]);
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(pipe_fds[0], buf, sizeof(buf))) > 0) text.append(buf, static_cast<std::size_t>(n));
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  Seen seen;
+  const json report = json::parse(text, nullptr, false);
+  if (report.is_discarded() || !report.contains("step")) {
+    ADD_FAILURE() << "the namespace child reported nothing (status " << status << ")";
+    return seen;
+  }
+  EXPECT_EQ(report["step"], 0) << "10: no private mount namespace, 11: no tmpfs on /run, 12: journald never listened";
+  seen.available_before = report.value("available_before", false);
+  seen.errors = report.value("errors", std::uint64_t{0});
+  seen.last_error = report.value("last_error", 0);
+  if (report.contains("entries"))
+    for (const json& e : report["entries"]) seen.entries.push_back(e);
+  return seen;
+}
+
+// A journal field as text: journalctl writes a value that is not printable
+// UTF-8 as an array of its bytes, and a repeated field as an array of values.
+std::string text_of(const json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  std::string bytes;
+  if (value.is_array())
+    for (const json& b : value)
+      if (b.is_number()) bytes += static_cast<char>(b.get<int>());
+  return bytes;
+}
+
+std::vector<std::string> values_of(const json& entry, const std::string& key) {
+  if (!entry.contains(key)) return {};
+  const json& v = entry[key];
+  if (v.is_array() && !v.empty() && !v.front().is_number()) {
+    std::vector<std::string> all;
+    for (const json& one : v) all.push_back(text_of(one));
+    return all;
+  }
+  return {text_of(v)};
+}
+
+std::string only(const json& entry, const std::string& key) {
+  const auto values = values_of(entry, key);
+  EXPECT_EQ(values.size(), 1u) << key << " in " << entry.dump();
+  return values.empty() ? std::string() : values.front();
+}
+
 class JournaldSinkTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (JournaldSink::available())
-      GTEST_SKIP() << "a real journald listens at " << JournaldSink::kSocketPath
-                   << "; this test binds its own socket there";
     if (::geteuid() != 0) {
-      if (testing::under_ci()) FAIL() << "CI is set, but not root (binding under /run/systemd needs it)";
-      GTEST_SKIP() << "not root: cannot bind " << JournaldSink::kSocketPath;
+      if (testing::under_ci()) FAIL() << "CI is set, but not root (a private mount namespace needs it)";
+      GTEST_SKIP() << "not root: cannot make a private mount namespace for journald";
     }
-    const fs::path path(JournaldSink::kSocketPath);
-    for (const fs::path& dir : {path.parent_path().parent_path(), path.parent_path()}) {
-      if (fs::exists(dir)) continue;
-      fs::create_directory(dir);
-      created_dirs_.push_back(dir);
+    if (::access("/lib/systemd/systemd-journald", X_OK) != 0) {
+      if (testing::under_ci()) FAIL() << "CI is set, but systemd-journald is missing (Debian package systemd)";
+      GTEST_SKIP() << "no /lib/systemd/systemd-journald";
     }
-    receiver_ = bind_at_path();
-    ASSERT_TRUE(receiver_) << "cannot bind " << JournaldSink::kSocketPath << ": " << std::strerror(errno);
   }
 
-  void TearDown() override {
-    receiver_.reset();
-    if (bound_) ::unlink(JournaldSink::kSocketPath);
-    for (auto it = created_dirs_.rbegin(); it != created_dirs_.rend(); ++it) ::rmdir(it->c_str());
+  // One event through the sink into a real journal; its entry read back.
+  json entry_for(const Event& event) {
+    const Seen seen = in_private_journal(true, [&](JournaldSink& sink) { sink.write(event); }, 1);
+    EXPECT_TRUE(seen.available_before);
+    EXPECT_EQ(seen.errors, 0u) << "errno " << seen.last_error;
+    EXPECT_EQ(seen.entries.size(), 1u);
+    return seen.entries.empty() ? json::object() : seen.entries.front();
   }
-
-  UniqueFd bind_at_path() {
-    UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    sockaddr_un sun{};
-    sun.sun_family = AF_UNIX;
-    std::strncpy(sun.sun_path, JournaldSink::kSocketPath, sizeof(sun.sun_path) - 1);
-    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sun), sizeof(sun)) != 0) return UniqueFd();
-    bound_ = true;
-    // A bound on waiting for a datagram that never comes, not a timing goal.
-    const timeval limit{10, 0};
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
-    return fd;
-  }
-
-  std::optional<std::string> receive() {
-    std::string buf(1 << 20, '\0');
-    const ssize_t n = ::recv(receiver_.get(), buf.data(), buf.size(), MSG_TRUNC);
-    if (n < 0) return std::nullopt;
-    EXPECT_LE(static_cast<std::size_t>(n), buf.size()) << "datagram truncated";
-    buf.resize(std::min(buf.size(), static_cast<std::size_t>(n)));
-    return buf;
-  }
-
-  std::multimap<std::string, Field> send_and_receive(const Event& event) {
-    JournaldSink sink;
-    sink.write(event);
-    EXPECT_EQ(sink.errors(), 0u) << "errno " << sink.last_error();
-    const auto datagram = receive();
-    EXPECT_TRUE(datagram) << "no datagram: " << std::strerror(errno);
-    return datagram ? parse_native(*datagram) : std::multimap<std::string, Field>{};
-  }
-
-  UniqueFd receiver_;
-  bool bound_ = false;
-  std::vector<fs::path> created_dirs_;
 };
 
-// Available means a socket at journald's path: not a missing path, not a
-// regular file left there.
-TEST_F(JournaldSinkTest, AvailableExactlyWhileASocketIsAtThePath) {
-  EXPECT_TRUE(JournaldSink::available());
-  receiver_.reset();
-  ASSERT_EQ(::unlink(JournaldSink::kSocketPath), 0);
-  bound_ = false;
-  EXPECT_FALSE(JournaldSink::available()) << "nothing at the path";
-  { std::ofstream(JournaldSink::kSocketPath) << "not a socket"; }
-  EXPECT_FALSE(JournaldSink::available()) << "a regular file at the path";
-  ASSERT_EQ(::unlink(JournaldSink::kSocketPath), 0);
-  receiver_ = bind_at_path();
-  ASSERT_TRUE(receiver_);
-  EXPECT_TRUE(JournaldSink::available()) << "a socket again";
+TEST_F(JournaldSinkTest, AvailableExactlyWhileJournaldListens) {
+  EXPECT_TRUE(in_private_journal(true, [](JournaldSink&) {}, 0).available_before);
+  EXPECT_FALSE(in_private_journal(false, [](JournaldSink&) {}, 0).available_before) << "an empty /run/systemd";
 }
 
 TEST_F(JournaldSinkTest, OneEntryWithTheSummaryAndEveryField) {
-  const Event event = conflict_event();
-  const auto fields = send_and_receive(event);
-  EXPECT_EQ(only(fields, "MESSAGE"),
+  const json entry = entry_for(conflict_event());
+  EXPECT_EQ(only(entry, "MESSAGE"),
             "bind_failed EADDRINUSE tcp 0.0.0.0:8001 by python3[991]; owner nginx[12]: "
             "nginx.service holds tcp 0.0.0.0:8001");
   const std::pair<const char*, const char*> expected[] = {
@@ -217,10 +256,10 @@ TEST_F(JournaldSinkTest, OneEntryWithTheSummaryAndEveryField) {
       {"BINDTRACE_SERVICE", "backend:backend"},
       {"BINDTRACE_DIAGNOSIS", "foreign_service"},
   };
-  for (const auto& [key, value] : expected) EXPECT_EQ(only(fields, key), value) << key;
-  const std::string json = only(fields, "BINDTRACE_JSON");
-  EXPECT_EQ(json.find('\n'), std::string::npos);
-  const auto j = nlohmann::json::parse(json);  // the event's JSON line, whole
+  for (const auto& [key, value] : expected) EXPECT_EQ(only(entry, key), value) << key;
+  const std::string line = only(entry, "BINDTRACE_JSON");
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  const auto j = json::parse(line);  // the event's JSON line, whole
   EXPECT_EQ(j["event"], "bind_failed");
   EXPECT_EQ(j["error"], "EADDRINUSE");
   EXPECT_EQ(j["addr"], "0.0.0.0");
@@ -237,16 +276,12 @@ TEST_F(JournaldSinkTest, OneEntryWithTheSummaryAndEveryField) {
 TEST_F(JournaldSinkTest, HostileCommCannotForgeFieldsOrBreakTheMessage) {
   Event event = conflict_event();
   event.process.comm = "evil\nMESSAGE=forged\n\xff";
-  const auto fields = send_and_receive(event);
-  EXPECT_EQ(values_of(fields, "MESSAGE").size(), 1u);
-  const std::string message = only(fields, "MESSAGE");
+  const json entry = entry_for(event);
+  const std::string message = only(entry, "MESSAGE");  // one MESSAGE: nothing forged a second
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
   EXPECT_NE(message.find("evil\\nMESSAGE=forged\\n"), std::string::npos) << message;
-  const auto comm = fields.find("BINDTRACE_COMM");
-  ASSERT_NE(comm, fields.end());
-  EXPECT_TRUE(comm->second.binary) << "a value with a newline goes length-prefixed";
-  EXPECT_EQ(comm->second.value, "evil\nMESSAGE=forged\n\xef\xbf\xbd");
-  for (const auto& [key, field] : fields) EXPECT_TRUE(testing::is_valid_utf8(field.value)) << key;
+  EXPECT_EQ(only(entry, "BINDTRACE_COMM"), "evil\nMESSAGE=forged\n\xef\xbf\xbd");
+  EXPECT_NE(message, "forged");
 }
 
 TEST_F(JournaldSinkTest, EveryHolderHasAnOwnerPidField) {
@@ -255,9 +290,9 @@ TEST_F(JournaldSinkTest, EveryHolderHasAnOwnerPidField) {
   second.pid = 13;
   second.comm = "nginx";
   event.owner->holders.push_back(second);
-  const auto fields = send_and_receive(event);
-  EXPECT_EQ(values_of(fields, "BINDTRACE_OWNER_PID"), (std::vector<std::string>{"12", "13"}));
-  EXPECT_NE(only(fields, "MESSAGE").find("owner nginx[12] +1 more"), std::string::npos);
+  const json entry = entry_for(event);
+  EXPECT_EQ(values_of(entry, "BINDTRACE_OWNER_PID"), (std::vector<std::string>{"12", "13"}));
+  EXPECT_NE(only(entry, "MESSAGE").find("owner nginx[12] +1 more"), std::string::npos);
 }
 
 TEST_F(JournaldSinkTest, UnixEndpointHasNoPortAndUnattributedNoService) {
@@ -269,33 +304,38 @@ TEST_F(JournaldSinkTest, UnixEndpointHasNoPortAndUnattributedNoService) {
   event.process.service.reset();
   event.owner.reset();
   event.diagnosis.reset();
-  const auto fields = send_and_receive(event);
-  EXPECT_FALSE(fields.contains("BINDTRACE_PORT"));
-  EXPECT_FALSE(fields.contains("BINDTRACE_SERVICE"));
-  EXPECT_FALSE(fields.contains("BINDTRACE_OWNER_PID"));
-  EXPECT_FALSE(fields.contains("BINDTRACE_DIAGNOSIS"));
-  EXPECT_EQ(only(fields, "BINDTRACE_ADDR"), "/run/app.sock");
-  EXPECT_EQ(only(fields, "MESSAGE"), "bind_failed EADDRINUSE unix /run/app.sock by python3[991]");
+  const json entry = entry_for(event);
+  EXPECT_FALSE(entry.contains("BINDTRACE_PORT"));
+  EXPECT_FALSE(entry.contains("BINDTRACE_SERVICE"));
+  EXPECT_FALSE(entry.contains("BINDTRACE_OWNER_PID"));
+  EXPECT_FALSE(entry.contains("BINDTRACE_DIAGNOSIS"));
+  EXPECT_EQ(only(entry, "BINDTRACE_ADDR"), "/run/app.sock");
+  EXPECT_EQ(only(entry, "MESSAGE"), "bind_failed EADDRINUSE unix /run/app.sock by python3[991]");
 }
 
+// journald gone, its socket left behind: every send is refused and counted.
 TEST_F(JournaldSinkTest, RefusedSendIsCountedNotThrown) {
-  receiver_.reset();  // the path stays, nobody reads it: a stale socket
-  JournaldSink sink;
-  ASSERT_NO_THROW(sink.write(conflict_event()));
-  ASSERT_NO_THROW(sink.write(conflict_event()));
-  EXPECT_EQ(sink.errors(), 2u);
-  EXPECT_EQ(sink.last_error(), ECONNREFUSED);
+  const Seen seen = in_private_journal(false, [](JournaldSink& sink) {
+    ::mkdir("/run/systemd/journal", 0755);
+    {
+      UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+      sockaddr_un sun{};
+      sun.sun_family = AF_UNIX;
+      std::strncpy(sun.sun_path, JournaldSink::kSocketPath, sizeof(sun.sun_path) - 1);
+      if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sun), sizeof(sun)) != 0) return;
+    }  // closed: the path stays, nobody reads it
+    sink.write(conflict_event());
+    sink.write(conflict_event());
+  }, 0);
+  EXPECT_EQ(seen.errors, 2u);
+  EXPECT_EQ(seen.last_error, ECONNREFUSED);
 }
 
 TEST_F(JournaldSinkTest, MissingSocketIsUnavailableAndCounted) {
-  receiver_.reset();
-  ASSERT_EQ(::unlink(JournaldSink::kSocketPath), 0);
-  bound_ = false;
-  EXPECT_FALSE(JournaldSink::available());
-  JournaldSink sink;
-  sink.write(conflict_event());
-  EXPECT_EQ(sink.errors(), 1u);
-  EXPECT_EQ(sink.last_error(), ENOENT);
+  const Seen seen = in_private_journal(false, [](JournaldSink& sink) { sink.write(conflict_event()); }, 0);
+  EXPECT_FALSE(seen.available_before);
+  EXPECT_EQ(seen.errors, 1u);
+  EXPECT_EQ(seen.last_error, ENOENT);
 }
 
 }  // namespace
