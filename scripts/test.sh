@@ -26,12 +26,16 @@ if [ -n "${CI:-}" ] && [ "$skipped_integration" -gt 0 ]; then
   exit 1
 fi
 
-# 1. Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+# 1. Unit and integration tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#    (the integration tests carry the ctest label "sanitized" in that build).
 cmake --preset asan -S "$root" >/dev/null
-cmake --build "$root/build-asan" --target unit_tests -j"$(nproc)"
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 BINDTRACE_TEST_RUN=1 \
-  timeout --kill-after=10 900 "$root/build-asan/tests/unit_tests" --gtest_brief=1
+cmake --build "$root/build-asan" --target unit_tests integration_tests -j"$(nproc)"
+export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+BINDTRACE_TEST_RUN=1 timeout --kill-after=10 900 "$root/build-asan/tests/unit_tests" --gtest_brief=1
 echo "test: unit tests passed under ASan + UBSan"
+(cd "$root/build-asan" && ctest -L sanitized --output-on-failure --timeout 300)
+echo "test: integration tests passed under ASan + UBSan"
+unset ASAN_OPTIONS UBSAN_OPTIONS
 
 # 2. Every fuzz target for a few seconds on a scratch copy of its seeds (the
 #    fuzzer adds what it finds to the corpus directory it is given).
