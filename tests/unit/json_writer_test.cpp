@@ -29,7 +29,7 @@ using json = nlohmann::ordered_json;
 
 json service(const Service& s) {
   json j;
-  j["manager"] = s.manager;
+  j["manager"] = manager_name(s.manager);
   j["name"] = to_valid_utf8(s.name);
   auto put = [&j](const char* key, const std::string& value) {
     if (!value.empty()) j[key] = to_valid_utf8(value);
@@ -55,7 +55,7 @@ json service(const Service& s) {
 
 json diagnosis(const Diagnosis& d) {
   json j;
-  j["code"] = d.code;
+  j["code"] = diagnosis_code_name(d.code);
   j["summary"] = to_valid_utf8(d.summary);
   j["remedies"] = json::array();
   for (const std::string& r : d.remedies) j["remedies"].push_back(to_valid_utf8(r));
@@ -372,7 +372,7 @@ Event ipv4_event() {
 
 Service systemd_service() {
   Service s;
-  s.manager = "systemd";
+  s.manager = ManagerKind::systemd;
   s.name = "app.service";
   s.unit = "app.service";
   s.scope = "system";
@@ -382,7 +382,7 @@ Service systemd_service() {
 
 Service container_service() {
   Service s;
-  s.manager = "docker";
+  s.manager = ManagerKind::docker;
   s.name = "7951fb549ab9";
   s.container_id = "7951fb549ab9c1f0e6a3b2d4c5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708";
   s.runtime = "docker";
@@ -396,7 +396,7 @@ Service container_service() {
 
 Service supervisor_service() {
   Service s;
-  s.manager = "supervisor";
+  s.manager = ManagerKind::supervisor;
   s.name = "backend:backend";
   s.program = "backend";
   s.group = "backend";
@@ -478,7 +478,7 @@ Owner gone_owner() {
 
 Diagnosis diagnosis_with_remedies() {
   Diagnosis d;
-  d.code = "duplicate_manager";
+  d.code = DiagnosisCode::duplicate_manager;
   d.summary = "app.service and a \"manual\" copy both start uvicorn";
   d.remedies = {"systemctl stop app.service", "kill 991\n# then\tretry", kHostile};
   d.restart_loop = true;
@@ -511,7 +511,7 @@ std::vector<Event> varied_events() {
     e.socket.v6only = true;
     e.socket.type = 1;
     Diagnosis d;
-    d.code = "time_wait";
+    d.code = DiagnosisCode::time_wait;
     d.summary = "TIME_WAIT";
     e.diagnosis = d;  // no remedies: an empty array
     events.push_back(e);
