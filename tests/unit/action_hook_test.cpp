@@ -19,10 +19,11 @@ Event conflict() {
   e.process.pid = 2000;
   e.process.comm = "uvicorn";
   e.process.service = Service{.manager = ManagerKind::systemd, .name = "api.service", .unit = "api.service"};
-  e.owner = Owner{
-      .kind = OwnerKind::process,
-      .holders = {Holder{
-          .pid = 991, .comm = "python3", .service = Service{.manager = ManagerKind::supervisor, .name = "api:api"}}}};
+  e.owner =
+      Owner{.kind = OwnerKind::process,
+            .holders = {Holder{.pid = 991,
+                               .comm = "python3",
+                               .service = Service{.manager = ManagerKind::supervisor, .name = "api:api"}}}};
   e.diagnosis = Diagnosis{.code = DiagnosisCode::duplicate_manager};
   return e;
 }

@@ -10,20 +10,26 @@ namespace {
 using Argv = std::vector<std::string>;
 
 TEST(ActionStopUnit, SystemUnitStopsThroughSystemctl) {
-  const Service s{.manager = ManagerKind::systemd, .name = "web.service", .unit = "web.service", .scope = "system"};
+  const Service s{
+      .manager = ManagerKind::systemd, .name = "web.service", .unit = "web.service", .scope = "system"};
   EXPECT_EQ(unit_stop_command(s, "").argv, (Argv{"systemctl", "stop", "web.service"}));
 }
 
 TEST(ActionStopUnit, UserUnitStopsThroughItsUsersManager) {
-  const Service s{
-      .manager = ManagerKind::systemd, .name = "web.service", .unit = "web.service", .scope = "user", .uid = 1000};
+  const Service s{.manager = ManagerKind::systemd,
+                  .name = "web.service",
+                  .unit = "web.service",
+                  .scope = "user",
+                  .uid = 1000};
   EXPECT_EQ(unit_stop_command(s, "").argv,
             (Argv{"systemctl", "--user", "--machine=1000@", "stop", "web.service"}));
 }
 
 TEST(ActionStopUnit, LoginSessionIsNotStopped) {
-  const Service s{
-      .manager = ManagerKind::systemd, .name = "session-3.scope", .unit = "session-3.scope", .scope = "session"};
+  const Service s{.manager = ManagerKind::systemd,
+                  .name = "session-3.scope",
+                  .unit = "session-3.scope",
+                  .scope = "session"};
   const UnitCommand c = unit_stop_command(s, "");
   EXPECT_TRUE(c.argv.empty());
   EXPECT_EQ(c.refusal, "the owner runs in a login session (session-3.scope); use --act stop-owner");
@@ -38,12 +44,14 @@ TEST(ActionStopUnit, SupervisorProgramStopsThroughSupervisorctlWithItsConfig) {
 
 TEST(ActionStopUnit, ContainersStopByFullId) {
   const std::string id(64, 'a');
-  EXPECT_EQ(
-      unit_stop_command(Service{.manager = ManagerKind::docker, .name = "aaaaaaaaaaaa", .container_id = id}, "").argv,
-      (Argv{"docker", "stop", id}));
-  EXPECT_EQ(
-      unit_stop_command(Service{.manager = ManagerKind::podman, .name = "aaaaaaaaaaaa", .container_id = id}, "").argv,
-      (Argv{"podman", "stop", id}));
+  EXPECT_EQ(unit_stop_command(
+                Service{.manager = ManagerKind::docker, .name = "aaaaaaaaaaaa", .container_id = id}, "")
+                .argv,
+            (Argv{"docker", "stop", id}));
+  EXPECT_EQ(unit_stop_command(
+                Service{.manager = ManagerKind::podman, .name = "aaaaaaaaaaaa", .container_id = id}, "")
+                .argv,
+            (Argv{"podman", "stop", id}));
 }
 
 TEST(ActionStopUnit, Pm2AppStopsByName) {
@@ -52,9 +60,9 @@ TEST(ActionStopUnit, Pm2AppStopsByName) {
 }
 
 TEST(ActionStopUnit, ManagersWithoutAStopCommandAreRefused) {
-  for (const auto& [manager, name] : {std::pair{ManagerKind::tmux, "tmux"}, std::pair{ManagerKind::adhoc, "adhoc"},
-                                      std::pair{ManagerKind::kubernetes, "kubernetes"},
-                                      std::pair{ManagerKind::none, "none"}}) {
+  for (const auto& [manager, name] :
+       {std::pair{ManagerKind::tmux, "tmux"}, std::pair{ManagerKind::adhoc, "adhoc"},
+        std::pair{ManagerKind::kubernetes, "kubernetes"}, std::pair{ManagerKind::none, "none"}}) {
     const UnitCommand c = unit_stop_command(Service{.manager = manager, .name = "x"}, "");
     EXPECT_TRUE(c.argv.empty()) << name;
     EXPECT_EQ(c.refusal, std::string("no manager command for ") + name + " (use --act stop-owner)");

@@ -530,9 +530,9 @@ TEST(DiagnoseContainerPort, ForwarderWithoutANameIsLookedUpByPort) {
 }
 
 TEST(DiagnoseContainerPort, ContainerProcessHoldsIt) {
-  const Diagnosis d =
-      run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", systemd("api.service")),
-                 held_by({holder(3100, "/app/server", "/app/server", container(ManagerKind::docker, "7951fb549ab9"))})));
+  const Diagnosis d = run(in_use(
+      process(5, "/usr/bin/api", "/usr/bin/api", systemd("api.service")),
+      held_by({holder(3100, "/app/server", "/app/server", container(ManagerKind::docker, "7951fb549ab9"))})));
   EXPECT_EQ(d.code, DiagnosisCode::container_port);
   EXPECT_TRUE(contains(d.summary, "docker container 7951fb549ab9")) << d.summary;
   EXPECT_TRUE(contains(all(d), "docker stop 7951fb549ab9")) << all(d);
@@ -540,9 +540,9 @@ TEST(DiagnoseContainerPort, ContainerProcessHoldsIt) {
 }
 
 TEST(DiagnoseContainerPort, PodmanContainerByName) {
-  const Diagnosis d =
-      run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
-                 held_by({holder(3100, "/app/server", "/app/server", container(ManagerKind::podman, "web"))})));
+  const Diagnosis d = run(
+      in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
+             held_by({holder(3100, "/app/server", "/app/server", container(ManagerKind::podman, "web"))})));
   EXPECT_TRUE(contains(all(d), "podman stop web")) << all(d);
 }
 
@@ -644,10 +644,12 @@ std::string holder_command(Service service) {
 TEST(DiagnoseDuplicateManager, EachManagerHasItsCommand) {
   EXPECT_TRUE(holder_command(managed(ManagerKind::pm2, "api")).starts_with("pm2 delete api && pm2 save"));
   EXPECT_TRUE(holder_command(managed(ManagerKind::runit, "backend")).starts_with("sv down backend"));
-  EXPECT_TRUE(holder_command(managed(ManagerKind::s6, "backend")).starts_with("s6-svc -d /run/service/backend"));
+  EXPECT_TRUE(
+      holder_command(managed(ManagerKind::s6, "backend")).starts_with("s6-svc -d /run/service/backend"));
   EXPECT_TRUE(holder_command(managed(ManagerKind::openrc, "backend"))
                   .starts_with("rc-service backend stop && rc-update del backend"));
-  EXPECT_TRUE(holder_command(container(ManagerKind::docker, "7951fb549ab9")).starts_with("docker stop 7951fb549ab9"));
+  EXPECT_TRUE(
+      holder_command(container(ManagerKind::docker, "7951fb549ab9")).starts_with("docker stop 7951fb549ab9"));
   EXPECT_TRUE(holder_command(container(ManagerKind::podman, "backend")).starts_with("podman stop backend"));
   EXPECT_TRUE(holder_command(container(ManagerKind::lxc, "web1")).starts_with("lxc-stop -n web1"));
 }
@@ -793,8 +795,9 @@ TEST(DiagnoseQuoting, ShellSpecialUnitNameIsQuoted) {
 }
 
 TEST(DiagnoseQuoting, SingleQuoteInANameIsEscaped) {
-  const Diagnosis d = run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
-                                 held_by({holder(6, "/usr/bin/x", "/usr/bin/x", managed(ManagerKind::pm2, "it's"))})));
+  const Diagnosis d =
+      run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
+                 held_by({holder(6, "/usr/bin/x", "/usr/bin/x", managed(ManagerKind::pm2, "it's"))})));
   EXPECT_TRUE(contains(all(d), "pm2 delete 'it'\\''s' && pm2 save")) << all(d);
 }
 

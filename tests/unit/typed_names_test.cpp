@@ -30,9 +30,9 @@ void expect_round_trip(Enum last, NameOf name_of, Parse parse) {
 
 TEST(ManagerKindNames, EachKindHasItsContractName) {
   EXPECT_EQ(names_up_to(ManagerKind::adhoc, manager_name),
-            (std::vector<std::string>{"none", "systemd", "supervisor", "docker", "containerd", "cri-o", "podman",
-                                      "kubernetes", "lxc", "pm2", "runit", "s6", "openrc", "tmux", "screen",
-                                      "adhoc"}));
+            (std::vector<std::string>{"none", "systemd", "supervisor", "docker", "containerd", "cri-o",
+                                      "podman", "kubernetes", "lxc", "pm2", "runit", "s6", "openrc", "tmux",
+                                      "screen", "adhoc"}));
 }
 
 TEST(ManagerKindNames, EachNameParsesBack) {

@@ -111,7 +111,8 @@ Service attribute(const ProcessSnapshot& snapshot) {
   if (received_socket_from_systemd(snapshot)) {  // C2
     service.notes.emplace_back(kSocketHandedOverNote);
     service.socket_handed_over = true;
-    if (unit && service.manager == ManagerKind::systemd) service.socket_unit = default_socket_unit(unit->name);
+    if (unit && service.manager == ManagerKind::systemd)
+      service.socket_unit = default_socket_unit(unit->name);
   }
   service.partial = std::move(partial);
   return service;

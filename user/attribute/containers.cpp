@@ -139,8 +139,9 @@ std::optional<ContainerMatch> match_at(const std::vector<std::string_view>& part
     match.conmon = true;
     return match;
   }
-  if (auto id = id_between(part, "libpod-", ".scope")) return make(ManagerKind::podman, "podman", *id);    // E8
-  if (auto id = id_between(part, "libpod-payload-", "")) return make(ManagerKind::podman, "podman", *id);  // E10
+  if (auto id = id_between(part, "libpod-", ".scope")) return make(ManagerKind::podman, "podman", *id);  // E8
+  if (auto id = id_between(part, "libpod-payload-", ""))
+    return make(ManagerKind::podman, "podman", *id);  // E10
   // E11: lxc 4+ "lxc.payload.<name>", older "lxc/<name>".
   constexpr std::string_view kLxcPayload = "lxc.payload.";
   if (part.starts_with(kLxcPayload) && part.size() > kLxcPayload.size()) {

@@ -43,7 +43,8 @@ Service conmon(const ProcessSnapshot& snapshot) {
   const auto id = option_value(snapshot.argv, {"-c", "--cid"});
   const auto name = option_value(snapshot.argv, {"-n", "--name"});
   const bool kubelet = name && name->starts_with("k8s_");
-  Service service = container_service(kubelet ? ManagerKind::cri_o : ManagerKind::podman, name ? *name : short_id(id.value_or("")));
+  Service service = container_service(kubelet ? ManagerKind::cri_o : ManagerKind::podman,
+                                      name ? *name : short_id(id.value_or("")));
   service.container_id = id.value_or("");
   service.notes = {"conmon"};  // the monitor, not a forwarder of its own
   service.forwarder = false;

@@ -65,7 +65,8 @@ std::optional<Candidate> supervisor(const ProcessSnapshot& snapshot) {
     if (snapshot.environ_readable) return std::nullopt;
     return Candidate{managed(ManagerKind::supervisor, ""), *at};
   }
-  Service service = managed(ManagerKind::supervisor, group && !group->empty() ? *group + ":" + *program : *program);
+  Service service =
+      managed(ManagerKind::supervisor, group && !group->empty() ? *group + ":" + *program : *program);
   service.program = *program;
   service.group = group ? *group : "";
   return Candidate{std::move(service), *at};
@@ -100,7 +101,8 @@ std::optional<Candidate> service_directory_supervisor(const ProcessSnapshot& sna
 // G4: RC_SVCNAME, confirmed by supervise-daemon or the cgroup "/openrc.<svc>".
 std::optional<Candidate> openrc(const ProcessSnapshot& snapshot, std::string_view cgroup_path,
                                 bool cgroup_has_service) {
-  if (auto found = service_directory_supervisor(snapshot, "supervise-daemon", ManagerKind::openrc)) return found;
+  if (auto found = service_directory_supervisor(snapshot, "supervise-daemon", ManagerKind::openrc))
+    return found;
   constexpr std::string_view kPrefix = "openrc.";
   for (const std::string_view part : split_path(cgroup_path)) {
     if (part.starts_with(kPrefix) && part.size() > kPrefix.size()) {
@@ -123,7 +125,8 @@ std::optional<Candidate> tmux(const ProcessSnapshot& snapshot, std::string_view 
       const auto server = parse_u32(std::string_view(*value).substr(first + 1, second - first - 1));
       const auto at = nearest_ancestor(
           snapshot, [&](const Ancestor& ancestor) { return server && ancestor.pid == *server; });
-      if (server && at) found = Candidate{managed(ManagerKind::tmux, "tmux server " + std::to_string(*server)), *at};
+      if (server && at)
+        found = Candidate{managed(ManagerKind::tmux, "tmux server " + std::to_string(*server)), *at};
     }
   }
   if (!found) {

@@ -44,8 +44,10 @@ bool is_container_manager(ManagerKind kind) noexcept {
     case ManagerKind::containerd:
     case ManagerKind::cri_o:
     case ManagerKind::kubernetes:
-    case ManagerKind::lxc: return true;
-    default: return false;
+    case ManagerKind::lxc:
+      return true;
+    default:
+      return false;
   }
 }
 

@@ -81,8 +81,8 @@ bool is_containerized(const Holder& h) {
 }
 
 bool is_socket_activated(const Holder& h) {
-  return h.service && (!h.service->socket_unit.empty() || h.service->socket_handed_over ||
-                       h.service->socket_activation);
+  return h.service &&
+         (!h.service->socket_unit.empty() || h.service->socket_handed_over || h.service->socket_activation);
 }
 
 std::string endpoint_text(const Event& e) {

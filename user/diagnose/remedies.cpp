@@ -97,7 +97,8 @@ std::string stop_remedy(const std::optional<Service>& service, std::uint32_t pid
 // The command that restarts the managed copy, for someone who started a second one by hand.
 std::optional<std::string> restart_command(const Service& s) {
   const ManagerKind m = s.manager;
-  if (m == ManagerKind::systemd && s.name.ends_with(".service")) return systemctl(s) + "restart " + shell_quote(s.name);
+  if (m == ManagerKind::systemd && s.name.ends_with(".service"))
+    return systemctl(s) + "restart " + shell_quote(s.name);
   if (m == ManagerKind::supervisor && !s.name.empty()) return "supervisorctl restart " + shell_quote(s.name);
   if (m == ManagerKind::pm2) return "pm2 restart " + shell_quote(s.name);
   if ((m == ManagerKind::docker || m == ManagerKind::podman) && is_container_ref(s.name))

@@ -45,9 +45,10 @@ std::optional<Diagnosis> privileged_port(const Event& e, const DiagnosisContext&
   if (e.endpoint.port == 0 || e.endpoint.port >= c.unprivileged_port_start || e.process.uid == 0)
     return std::nullopt;
   const std::string start = std::to_string(c.unprivileged_port_start);
-  Diagnosis d = make(DiagnosisCode::privileged_port, "port " + std::to_string(e.endpoint.port) + " is below " + start +
-                                            " (net.ipv4.ip_unprivileged_port_start) and uid " +
-                                            std::to_string(e.process.uid) + " lacks CAP_NET_BIND_SERVICE");
+  Diagnosis d =
+      make(DiagnosisCode::privileged_port, "port " + std::to_string(e.endpoint.port) + " is below " + start +
+                                               " (net.ipv4.ip_unprivileged_port_start) and uid " +
+                                               std::to_string(e.process.uid) + " lacks CAP_NET_BIND_SERVICE");
   const ProgramIdentity id = identity_of(e.process);
   const bool interpreted = script_of(id).interpreter != Interpreter::none;
   std::string target;
@@ -336,7 +337,8 @@ std::optional<Diagnosis> same_program_rules(const Event& e, const Owner& owner, 
       d.summary += ": it was left behind by a closed terminal (orphaned)";
     else if (h->service && h->service->nohup)
       d.summary += ": it was started with nohup";
-    else if (h->service && (h->service->manager == ManagerKind::tmux || h->service->manager == ManagerKind::screen))
+    else if (h->service &&
+             (h->service->manager == ManagerKind::tmux || h->service->manager == ManagerKind::screen))
       d.summary += ": it still runs in " + h->service->name;
     else if (h->service && !is_interactive(h->service))
       d.summary += ", in the same " + service_phrase(*h->service);
@@ -420,7 +422,8 @@ std::optional<Diagnosis> foreign_service(const Event& e, const Owner& owner) {
 }
 
 Diagnosis unknown_in_use(const Event& e) {
-  if (!e.owner) return make(DiagnosisCode::unknown, endpoint_text(e) + " is in use; its owner was not resolved");
+  if (!e.owner)
+    return make(DiagnosisCode::unknown, endpoint_text(e) + " is in use; its owner was not resolved");
   const Owner& owner = *e.owner;
   const std::string reason = owner.reason.empty() ? std::string{} : " (" + owner.reason + ")";
   if (owner.kind == OwnerKind::gone) {

@@ -10,24 +10,14 @@
 
 namespace bindtrace {
 
+// clang-format off
+// none (no manager found); service managers; container engines; in-process
+// managers; terminal multiplexers; adhoc (orphaned or nohup, no manager).
 enum class ManagerKind : std::uint8_t {
-  none,
-  systemd,
-  supervisor,
-  docker,
-  containerd,
-  cri_o,
-  podman,
-  kubernetes,
-  lxc,
-  pm2,
-  runit,
-  s6,
-  openrc,
-  tmux,
-  screen,
-  adhoc,
+  none, systemd, supervisor, docker, containerd, cri_o, podman, kubernetes, lxc, pm2, runit, s6, openrc,
+  tmux, screen, adhoc
 };
+// clang-format on
 
 // "systemd", "cri-o", "none", ...
 [[nodiscard]] std::string_view manager_name(ManagerKind kind) noexcept;

@@ -12,20 +12,14 @@
 
 namespace bindtrace {
 
+// clang-format off
+// docs/diagnosis.md describes each; `unknown` is the verdict when no rule names the failure.
 enum class DiagnosisCode : std::uint8_t {
   unknown,
-  duplicate_manager,
-  stale_instance,
-  system_vs_user,
-  foreign_service,
-  container_port,
-  socket_activation,
-  time_wait,
-  reuseport_mismatch,
-  listen_conflict,
-  privileged_port,
-  address_not_available,
+  duplicate_manager, stale_instance, system_vs_user, foreign_service, container_port, socket_activation,
+  time_wait, reuseport_mismatch, listen_conflict, privileged_port, address_not_available
 };
+// clang-format on
 
 // "time_wait", "duplicate_manager", ...: the code as the JSON, the text and the hooks show it.
 [[nodiscard]] std::string_view diagnosis_code_name(DiagnosisCode code) noexcept;
