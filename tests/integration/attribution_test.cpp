@@ -548,28 +548,24 @@ TEST_F(AttributionForwarderTest, Slirp4netnsOwnsThePortForThePodmanContainerOfIt
 }
 
 // The owner kind is the holder's attributed role: dockerd holding a published
-// port itself (F2) is a forwarder, as attribution names it.
-TEST_F(AttributionForwarderTest, DockerdHoldingThePortItselfIsAForwarder) {
-  const std::uint16_t port = free_port();
-  auto dockerd = hold(port, "", as("dockerd", false), {"-H", "fd://"});
-  const Owner owner = owner_of(port);
-  EXPECT_EQ(owner.kind, OwnerKind::forwarder) << owner_kind_name(owner.kind);
-  ASSERT_EQ(owner.holders.size(), 1u);
-  EXPECT_EQ(owner.holders[0].pid, static_cast<std::uint32_t>(dockerd->pid()));
-  ASSERT_TRUE(owner.holders[0].service);
-  EXPECT_EQ(owner.holders[0].service->manager, ManagerKind::docker);
-  EXPECT_TRUE(owner.holders[0].service->forwarder);
-}
-
-// A plain process under no forwarder's name stays a process.
-TEST_F(AttributionForwarderTest, APlainHolderIsAProcess) {
-  const std::uint16_t port = free_port();
-  auto plain = hold(port, "", as("web-server", false), {});
-  const Owner owner = owner_of(port);
-  EXPECT_EQ(owner.kind, OwnerKind::process) << owner_kind_name(owner.kind);
-  ASSERT_EQ(owner.holders.size(), 1u);
-  ASSERT_TRUE(owner.holders[0].service);
-  EXPECT_FALSE(holds_port_for_container(*owner.holders[0].service));
+// port itself (F2) is a forwarder, as attribution names it; a plain process is not.
+TEST_F(AttributionForwarderTest, TheOwnerKindIsTheHoldersAttributedRole) {
+  struct Case {
+    std::string program;
+    std::vector<std::string> args;
+    OwnerKind kind;
+  };
+  for (const Case& c :
+       {Case{"dockerd", {"-H", "fd://"}, OwnerKind::forwarder}, Case{"web-server", {}, OwnerKind::process}}) {
+    const std::uint16_t port = free_port();
+    auto holder = hold(port, "", as(c.program, false), c.args);
+    const Owner owner = owner_of(port);
+    EXPECT_EQ(owner.kind, c.kind) << c.program << ": " << owner_kind_name(owner.kind);
+    ASSERT_EQ(owner.holders.size(), 1u) << c.program;
+    ASSERT_TRUE(owner.holders[0].service) << c.program;
+    EXPECT_EQ(holds_port_for_container(*owner.holders[0].service), c.kind == OwnerKind::forwarder)
+        << c.program;
+  }
 }
 
 // ---------------------------------------------------------------------------
