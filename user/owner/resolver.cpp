@@ -4,18 +4,18 @@
 
 #include <arpa/inet.h>
 #include <unistd.h>
-
 #include <cerrno>
+
 #include <cstring>
 #include <set>
 
 #include "bindtrace/attribute.hpp"
-#include "bindtrace/capture/kernel_env.hpp"
+#include "bindtrace/owner/listener_index.hpp"
 #include "bindtrace/errors.hpp"
+#include "bindtrace/capture/kernel_env.hpp"
 #include "bindtrace/owner/conflict.hpp"
 #include "bindtrace/owner/iterators.hpp"
 #include "bindtrace/owner/kernel_records.hpp"
-#include "bindtrace/owner/listener_index.hpp"
 #include "bindtrace/owner/netns.hpp"
 #include "bindtrace/owner/proc_fd_scan.hpp"
 #include "bindtrace/owner/sock_diag.hpp"
