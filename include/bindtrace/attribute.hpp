@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "bindtrace/attribute/manager_kind.hpp"
+
 namespace bindtrace {
 
 struct Ancestor {
@@ -34,11 +36,10 @@ struct ProcessSnapshot {
   bool parent_is_subreaper = false;             // the parent set PR_SET_CHILD_SUBREAPER (when known)
 };
 
-// What a person acts on. `manager` is one of: systemd, supervisor, docker,
-// containerd, cri-o, podman, kubernetes, lxc, pm2, runit, s6, openrc, tmux,
-// screen, adhoc, none. `name` is what a person types to act on it.
+// What a person acts on: the `manager` (ManagerKind) and the `name` a person
+// types to act on it.
 struct Service {
-  std::string manager = "none";
+  ManagerKind manager = ManagerKind::none;
   std::string name;
   std::string unit;          // systemd unit (display form, unescaped)
   std::string scope;         // "system" | "user" (systemd)
@@ -53,6 +54,16 @@ struct Service {
   std::string outer;         // the unit wrapping a container or an in-process manager
   std::string partial;       // why the view is incomplete ("cgroup namespace", "environ unreadable")
   std::vector<std::string> notes;  // "interactive", "orphaned", "nohup", "socket handed over by systemd", ...
+  // What the matching rule found, for code to branch on. The notes say the same
+  // to a person (they are part of the JSON contract); both are set together.
+  bool forwarder = false;           // holds a port for a container (F1, F2, F4-F6)
+  bool conmon = false;              // the podman/CRI-O container monitor (F3, E9)
+  bool socket_activation = false;   // a systemd manager holds a .socket unit's socket (C1, C3)
+  bool socket_handed_over = false;  // received its listening socket from systemd (C2)
+  bool interactive = false;         // in a login session, no service of its own
+  bool orphaned = false;            // reparented to init (G7)
+  bool nohup = false;               // started under nohup (G8)
+  std::string pane;                 // tmux pane ("%3"), when known
   bool operator==(const Service&) const = default;
 };
 
@@ -63,6 +74,9 @@ struct CgroupPath {
   bool outside_namespace = false;
 };
 [[nodiscard]] std::optional<CgroupPath> cgroup_path_of(const std::vector<std::string>& cgroup_lines);
+
+// A process that holds a port on a container's behalf: a forwarder or conmon.
+[[nodiscard]] bool holds_port_for_container(const Service& service) noexcept;
 
 // A live process read from /proc and attributed; nullopt when it is gone.
 [[nodiscard]] std::optional<Service> attribute_live_process(std::uint32_t pid, const std::string& proc_root = "/proc");

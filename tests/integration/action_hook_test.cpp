@@ -33,7 +33,7 @@ Event sample(std::uint64_t seq = 7) {
   e.process.pid = 4242;
   e.process.comm = "uvicorn";
   e.owner = Owner{.kind = OwnerKind::process, .holders = {Holder{.pid = 991, .comm = "python3"}}};
-  e.diagnosis = Diagnosis{.code = "stale_instance"};
+  e.diagnosis = Diagnosis{.code = DiagnosisCode::stale_instance};
   return e;
 }
 

@@ -131,7 +131,7 @@ TEST_F(AttributionTest, SystemUnitCgroupNamesTheUnitAsLibsystemdDoes) {
   auto holder = hold(free_port(), "/system.slice/" + unit);
   const auto service = attribute_live_process(static_cast<std::uint32_t>(holder->pid()));
   ASSERT_TRUE(service);
-  EXPECT_EQ(service->manager, "systemd");
+  EXPECT_EQ(service->manager, ManagerKind::systemd);
   EXPECT_EQ(service->name, unit);
   EXPECT_EQ(service->unit, unit);
   EXPECT_EQ(service->scope, "system");
@@ -149,7 +149,7 @@ TEST_F(AttributionTest, TemplateInstanceInAnEscapedSliceNamesTheInstanceAsLibsys
   auto holder = hold(free_port(), "/system.slice/" + slice + "/" + unit);
   const auto service = attribute_live_process(static_cast<std::uint32_t>(holder->pid()));
   ASSERT_TRUE(service);
-  EXPECT_EQ(service->manager, "systemd");
+  EXPECT_EQ(service->manager, ManagerKind::systemd);
   EXPECT_EQ(service->name, unit);
   EXPECT_EQ(service->scope, "system");
   EXPECT_EQ(service->slice, slice);  // systemd's own (escaped) name, as sd_pid_get_slice gives it
@@ -173,7 +173,7 @@ TEST_F(AttributionTest, UserUnitBelowTheUserManagerNamesTheUserUnitAsLibsystemdD
   auto holder = hold(free_port(), "/user.slice/user-1000.slice/user@1000.service/app.slice/" + unit);
   const auto service = attribute_live_process(static_cast<std::uint32_t>(holder->pid()));
   ASSERT_TRUE(service);
-  EXPECT_EQ(service->manager, "systemd");
+  EXPECT_EQ(service->manager, ManagerKind::systemd);
   EXPECT_EQ(service->name, unit);
   EXPECT_EQ(service->scope, "user");
   EXPECT_EQ(service->uid, 1000u);
@@ -198,7 +198,7 @@ TEST_F(AttributionTest, BoundUdpSocketInAUnitCgroupIsOwnedByThatUnit) {
   ASSERT_EQ(owner.holders.size(), 1u);
   EXPECT_EQ(owner.holders[0].pid, static_cast<std::uint32_t>(holder->pid()));
   ASSERT_TRUE(owner.holders[0].service);
-  EXPECT_EQ(owner.holders[0].service->manager, "systemd");
+  EXPECT_EQ(owner.holders[0].service->manager, ManagerKind::systemd);
   EXPECT_EQ(owner.holders[0].service->name, unit);
 }
 
@@ -210,7 +210,7 @@ TEST_F(AttributionTest, DockerScopeNamesTheContainerByItsShortId) {
   auto holder = hold(free_port(), "/system.slice/docker-" + id + ".scope");
   const auto service = attribute_live_process(static_cast<std::uint32_t>(holder->pid()));
   ASSERT_TRUE(service);
-  EXPECT_EQ(service->manager, "docker");
+  EXPECT_EQ(service->manager, ManagerKind::docker);
   EXPECT_EQ(service->runtime, "docker");
   EXPECT_EQ(service->name, id.substr(0, 12));
   EXPECT_EQ(service->container_id, id);
@@ -224,7 +224,7 @@ TEST_F(AttributionTest, LibpodScopeNamesThePodmanContainer) {
   auto holder = hold(free_port(), "/machine.slice/libpod-" + id + ".scope");
   const auto service = attribute_live_process(static_cast<std::uint32_t>(holder->pid()));
   ASSERT_TRUE(service);
-  EXPECT_EQ(service->manager, "podman");
+  EXPECT_EQ(service->manager, ManagerKind::podman);
   EXPECT_EQ(service->runtime, "podman");
   EXPECT_EQ(service->name, id.substr(0, 12));
   EXPECT_EQ(service->container_id, id);
@@ -239,7 +239,7 @@ TEST_F(AttributionTest, CrioScopeUnderKubepodsNamesContainerAndPodUid) {
                                       ".slice/crio-" + id + ".scope");
   const auto service = attribute_live_process(static_cast<std::uint32_t>(holder->pid()));
   ASSERT_TRUE(service);
-  EXPECT_EQ(service->manager, "cri-o");
+  EXPECT_EQ(service->manager, ManagerKind::cri_o);
   EXPECT_EQ(service->name, id.substr(0, 12));
   EXPECT_EQ(service->container_id, id);
   EXPECT_EQ(service->pod_uid, pod_dashed);
@@ -257,7 +257,7 @@ TEST_F(AttributionTest, SupervisordProgramAttributesAsGroupColonProgramInsideIts
   EXPECT_NE(backend, supervisord.pid());
   const auto service = attribute_live_process(static_cast<std::uint32_t>(backend));
   ASSERT_TRUE(service);
-  EXPECT_EQ(service->manager, "supervisor");
+  EXPECT_EQ(service->manager, ManagerKind::supervisor);
   EXPECT_EQ(service->name, "backend:backend");
   EXPECT_EQ(service->program, "backend");
   EXPECT_EQ(service->group, "backend");
@@ -321,7 +321,7 @@ TEST_F(AttributionTest, SocketHandedOverBySocketActivationIsNotedWithItsSocketUn
 
   const auto service = attribute_live_process(static_cast<std::uint32_t>(activator.pid()));
   ASSERT_TRUE(service);
-  EXPECT_EQ(service->manager, "systemd");
+  EXPECT_EQ(service->manager, ManagerKind::systemd);
   EXPECT_EQ(service->name, unit);
   EXPECT_TRUE(has_note(*service, kSocketHandedOverNote)) << ::testing::PrintToString(service->notes);
   EXPECT_EQ(service->socket_unit, "bt-" + tag_ + "-sa.socket");
@@ -434,7 +434,7 @@ TEST_F(AttributionTest, ProcessInATmuxPaneAttributesToItsTmuxServer) {
 
   const auto service = attribute_live_process(static_cast<std::uint32_t>(holder));
   ASSERT_TRUE(service);
-  EXPECT_EQ(service->manager, "tmux");
+  EXPECT_EQ(service->manager, ManagerKind::tmux);
   EXPECT_EQ(service->name, "tmux server " + *server_pid);
   EXPECT_TRUE(std::any_of(service->notes.begin(), service->notes.end(), [](const std::string& n) {
     return n.rfind("pane %", 0) == 0;
@@ -463,7 +463,7 @@ TEST_F(AttributionTest, ProcessWhoseParentExitedIsAdhocAndOrphaned) {
 
   const auto service = attribute_live_process(static_cast<std::uint32_t>(holder));
   ASSERT_TRUE(service);
-  EXPECT_EQ(service->manager, "adhoc");
+  EXPECT_EQ(service->manager, ManagerKind::adhoc);
   EXPECT_EQ(service->name, "pid " + std::to_string(holder));
   EXPECT_TRUE(has_note(*service, "orphaned")) << ::testing::PrintToString(service->notes);
 }
@@ -473,7 +473,7 @@ TEST_F(AttributionTest, ProcessWhoseParentLivesIsNotOrphaned) {
   const auto service = attribute_live_process(static_cast<std::uint32_t>(holder->pid()));
   ASSERT_TRUE(service);
   EXPECT_FALSE(has_note(*service, "orphaned"));
-  EXPECT_NE(service->manager, "adhoc");
+  EXPECT_NE(service->manager, ManagerKind::adhoc);
 }
 
 // ---------------------------------------------------------------------------
@@ -508,7 +508,7 @@ TEST_F(AttributionForwarderTest, DockerProxyOwnsThePortForTheContainerAtItsConta
   EXPECT_EQ(owner.holders[0].pid, static_cast<std::uint32_t>(proxy->pid()));
   EXPECT_EQ(owner.holders[0].comm, "docker-proxy");
   ASSERT_TRUE(owner.holders[0].service);
-  EXPECT_EQ(owner.holders[0].service->manager, "docker");
+  EXPECT_EQ(owner.holders[0].service->manager, ManagerKind::docker);
   EXPECT_EQ(owner.holders[0].service->name, "container at 172.17.0.2:80");
   EXPECT_TRUE(has_note(*owner.holders[0].service, "host port " + std::to_string(port)));
 }
@@ -525,7 +525,7 @@ TEST_F(AttributionForwarderTest, ConmonOwnsThePortForThePodmanContainerItNames) 
   ASSERT_EQ(owner.holders.size(), 1u);
   EXPECT_EQ(owner.holders[0].pid, static_cast<std::uint32_t>(conmon->pid()));
   ASSERT_TRUE(owner.holders[0].service);
-  EXPECT_EQ(owner.holders[0].service->manager, "podman");
+  EXPECT_EQ(owner.holders[0].service->manager, ManagerKind::podman);
   EXPECT_EQ(owner.holders[0].service->name, "web");
   EXPECT_EQ(owner.holders[0].service->container_id, id);
 }
@@ -542,9 +542,30 @@ TEST_F(AttributionForwarderTest, Slirp4netnsOwnsThePortForThePodmanContainerOfIt
   ASSERT_EQ(owner.holders.size(), 1u);
   EXPECT_EQ(owner.holders[0].pid, static_cast<std::uint32_t>(slirp->pid()));
   ASSERT_TRUE(owner.holders[0].service);
-  EXPECT_EQ(owner.holders[0].service->manager, "podman");
+  EXPECT_EQ(owner.holders[0].service->manager, ManagerKind::podman);
   EXPECT_EQ(owner.holders[0].service->name, id.substr(0, 12));
   EXPECT_EQ(owner.holders[0].service->container_id, id);
+}
+
+// The owner kind is the holder's attributed role: dockerd holding a published
+// port itself (F2) is a forwarder, as attribution names it; a plain process is not.
+TEST_F(AttributionForwarderTest, TheOwnerKindIsTheHoldersAttributedRole) {
+  struct Case {
+    std::string program;
+    std::vector<std::string> args;
+    OwnerKind kind;
+  };
+  for (const Case& c :
+       {Case{"dockerd", {"-H", "fd://"}, OwnerKind::forwarder}, Case{"web-server", {}, OwnerKind::process}}) {
+    const std::uint16_t port = free_port();
+    auto holder = hold(port, "", as(c.program, false), c.args);
+    const Owner owner = owner_of(port);
+    EXPECT_EQ(owner.kind, c.kind) << c.program << ": " << owner_kind_name(owner.kind);
+    ASSERT_EQ(owner.holders.size(), 1u) << c.program;
+    ASSERT_TRUE(owner.holders[0].service) << c.program;
+    EXPECT_EQ(holds_port_for_container(*owner.holders[0].service), c.kind == OwnerKind::forwarder)
+        << c.program;
+  }
 }
 
 // ---------------------------------------------------------------------------

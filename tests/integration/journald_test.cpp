@@ -48,7 +48,7 @@ Event conflict_event() {
   e.process.tid = 991;
   e.process.comm = "python3";
   Service s;
-  s.manager = "supervisor";
+  s.manager = ManagerKind::supervisor;
   s.name = "backend:backend";
   e.process.service = s;
   Owner owner;
@@ -60,7 +60,7 @@ Event conflict_event() {
   owner.holders.push_back(h);
   e.owner = owner;
   Diagnosis d;
-  d.code = "foreign_service";
+  d.code = DiagnosisCode::foreign_service;
   d.summary = "nginx.service holds tcp 0.0.0.0:8001";
   e.diagnosis = d;
   return e;

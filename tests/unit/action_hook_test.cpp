@@ -18,12 +18,13 @@ Event conflict() {
   e.endpoint = Endpoint{.family = Family::ipv4, .address = "0.0.0.0", .port = 8001};
   e.process.pid = 2000;
   e.process.comm = "uvicorn";
-  e.process.service = Service{.manager = "systemd", .name = "api.service", .unit = "api.service"};
-  e.owner = Owner{
-      .kind = OwnerKind::process,
-      .holders = {Holder{
-          .pid = 991, .comm = "python3", .service = Service{.manager = "supervisor", .name = "api:api"}}}};
-  e.diagnosis = Diagnosis{.code = "duplicate_manager"};
+  e.process.service = Service{.manager = ManagerKind::systemd, .name = "api.service", .unit = "api.service"};
+  e.owner =
+      Owner{.kind = OwnerKind::process,
+            .holders = {Holder{.pid = 991,
+                               .comm = "python3",
+                               .service = Service{.manager = ManagerKind::supervisor, .name = "api:api"}}}};
+  e.diagnosis = Diagnosis{.code = DiagnosisCode::duplicate_manager};
   return e;
 }
 

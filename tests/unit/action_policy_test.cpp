@@ -39,7 +39,7 @@ Holder managed(std::uint32_t pid, const std::string& comm, Service service) {
 }
 
 const Service kSupervised{
-    .manager = "supervisor", .name = "backend:backend", .program = "backend", .group = "backend"};
+    .manager = ManagerKind::supervisor, .name = "backend:backend", .program = "backend", .group = "backend"};
 
 Event conflict(std::vector<Holder> holders, OwnerKind kind = OwnerKind::process) {
   Event e;
@@ -277,17 +277,18 @@ TEST(ActionPolicy, StopUnitNeedsAManager) {
 }
 
 TEST(ActionPolicy, StopUnitStillRefusesPid1) {
-  const Service init{.manager = "systemd", .name = "init.scope", .unit = "init.scope", .scope = "system"};
+  const Service init{
+      .manager = ManagerKind::systemd, .name = "init.scope", .unit = "init.scope", .scope = "system"};
   EXPECT_EQ(
       plan(conflict({managed(1, "systemd", init)}), allowing_unit(ActKind::stop_unit, "init.scope")).refusal,
       "pid 1");
 }
 
 TEST(ActionPolicy, StopUnitRefusesHoldersOfDifferentServices) {
-  const Holder a =
-      managed(991, "bt_hold", Service{.manager = "systemd", .name = "a.service", .unit = "a.service"});
-  const Holder b =
-      managed(992, "bt_hold", Service{.manager = "systemd", .name = "b.service", .unit = "b.service"});
+  const Holder a = managed(
+      991, "bt_hold", Service{.manager = ManagerKind::systemd, .name = "a.service", .unit = "a.service"});
+  const Holder b = managed(
+      992, "bt_hold", Service{.manager = ManagerKind::systemd, .name = "b.service", .unit = "b.service"});
   EXPECT_EQ(plan(conflict({a, b}), allowing_unit(ActKind::stop_unit, "a.service")).refusal,
             "the holders belong to different services");
 }

@@ -10,27 +10,33 @@ namespace {
 using Argv = std::vector<std::string>;
 
 TEST(ActionStopUnit, SystemUnitStopsThroughSystemctl) {
-  const Service s{.manager = "systemd", .name = "web.service", .unit = "web.service", .scope = "system"};
+  const Service s{
+      .manager = ManagerKind::systemd, .name = "web.service", .unit = "web.service", .scope = "system"};
   EXPECT_EQ(unit_stop_command(s, "").argv, (Argv{"systemctl", "stop", "web.service"}));
 }
 
 TEST(ActionStopUnit, UserUnitStopsThroughItsUsersManager) {
-  const Service s{
-      .manager = "systemd", .name = "web.service", .unit = "web.service", .scope = "user", .uid = 1000};
+  const Service s{.manager = ManagerKind::systemd,
+                  .name = "web.service",
+                  .unit = "web.service",
+                  .scope = "user",
+                  .uid = 1000};
   EXPECT_EQ(unit_stop_command(s, "").argv,
             (Argv{"systemctl", "--user", "--machine=1000@", "stop", "web.service"}));
 }
 
 TEST(ActionStopUnit, LoginSessionIsNotStopped) {
-  const Service s{
-      .manager = "systemd", .name = "session-3.scope", .unit = "session-3.scope", .scope = "session"};
+  const Service s{.manager = ManagerKind::systemd,
+                  .name = "session-3.scope",
+                  .unit = "session-3.scope",
+                  .scope = "session"};
   const UnitCommand c = unit_stop_command(s, "");
   EXPECT_TRUE(c.argv.empty());
   EXPECT_EQ(c.refusal, "the owner runs in a login session (session-3.scope); use --act stop-owner");
 }
 
 TEST(ActionStopUnit, SupervisorProgramStopsThroughSupervisorctlWithItsConfig) {
-  const Service s{.manager = "supervisor", .name = "web:api", .program = "api", .group = "web"};
+  const Service s{.manager = ManagerKind::supervisor, .name = "web:api", .program = "api", .group = "web"};
   EXPECT_EQ(unit_stop_command(s, "/srv/sv.conf").argv,
             (Argv{"supervisorctl", "-c", "/srv/sv.conf", "stop", "web:api"}));
   EXPECT_EQ(unit_stop_command(s, "").argv, (Argv{"supervisorctl", "stop", "web:api"}));
@@ -38,24 +44,28 @@ TEST(ActionStopUnit, SupervisorProgramStopsThroughSupervisorctlWithItsConfig) {
 
 TEST(ActionStopUnit, ContainersStopByFullId) {
   const std::string id(64, 'a');
-  EXPECT_EQ(
-      unit_stop_command(Service{.manager = "docker", .name = "aaaaaaaaaaaa", .container_id = id}, "").argv,
-      (Argv{"docker", "stop", id}));
-  EXPECT_EQ(
-      unit_stop_command(Service{.manager = "podman", .name = "aaaaaaaaaaaa", .container_id = id}, "").argv,
-      (Argv{"podman", "stop", id}));
+  EXPECT_EQ(unit_stop_command(
+                Service{.manager = ManagerKind::docker, .name = "aaaaaaaaaaaa", .container_id = id}, "")
+                .argv,
+            (Argv{"docker", "stop", id}));
+  EXPECT_EQ(unit_stop_command(
+                Service{.manager = ManagerKind::podman, .name = "aaaaaaaaaaaa", .container_id = id}, "")
+                .argv,
+            (Argv{"podman", "stop", id}));
 }
 
 TEST(ActionStopUnit, Pm2AppStopsByName) {
-  EXPECT_EQ(unit_stop_command(Service{.manager = "pm2", .name = "api", .program = "api"}, "").argv,
+  EXPECT_EQ(unit_stop_command(Service{.manager = ManagerKind::pm2, .name = "api", .program = "api"}, "").argv,
             (Argv{"pm2", "stop", "api"}));
 }
 
 TEST(ActionStopUnit, ManagersWithoutAStopCommandAreRefused) {
-  for (const char* manager : {"tmux", "adhoc", "kubernetes", "none"}) {
+  for (const auto& [manager, name] :
+       {std::pair{ManagerKind::tmux, "tmux"}, std::pair{ManagerKind::adhoc, "adhoc"},
+        std::pair{ManagerKind::kubernetes, "kubernetes"}, std::pair{ManagerKind::none, "none"}}) {
     const UnitCommand c = unit_stop_command(Service{.manager = manager, .name = "x"}, "");
-    EXPECT_TRUE(c.argv.empty()) << manager;
-    EXPECT_EQ(c.refusal, std::string("no manager command for ") + manager + " (use --act stop-owner)");
+    EXPECT_TRUE(c.argv.empty()) << name;
+    EXPECT_EQ(c.refusal, std::string("no manager command for ") + name + " (use --act stop-owner)");
   }
 }
 

@@ -56,7 +56,7 @@ TEST(AttributeCgroupPath, OutsideNamespaceReportsPartialAndNoUnit) {  // A3
   const Service service = attribute(with_cgroup({"0::/../../system.slice/x.service"}));
   EXPECT_EQ(service.partial, "cgroup namespace");
   EXPECT_EQ(service.unit, "");
-  EXPECT_EQ(service.manager, "none");
+  EXPECT_EQ(service.manager, ManagerKind::none);
 }
 
 TEST(AttributeCgroupPath, ContainerPathsListUnifiedFirstThenDistinctV1Paths) {

@@ -23,7 +23,7 @@ Service attribute_path(const std::string& path) {
 
 TEST(AttributeContainers, DockerScopeUnderSystemSlice) {  // E1
   const Service service = attribute_path("/system.slice/docker-" + kD + ".scope");
-  EXPECT_EQ(service.manager, "docker");
+  EXPECT_EQ(service.manager, ManagerKind::docker);
   EXPECT_EQ(service.name, "7951fb549ab9");
   EXPECT_EQ(service.container_id, kD);
   EXPECT_EQ(service.runtime, "docker");
@@ -32,7 +32,7 @@ TEST(AttributeContainers, DockerScopeUnderSystemSlice) {  // E1
 
 TEST(AttributeContainers, DockerCgroupfsDriver) {  // E2
   const Service service = attribute_path("/docker/" + kD);
-  EXPECT_EQ(service.manager, "docker");
+  EXPECT_EQ(service.manager, ManagerKind::docker);
   EXPECT_EQ(service.name, "7951fb549ab9");
   EXPECT_EQ(service.container_id, kD);
 }
@@ -42,7 +42,7 @@ TEST(AttributeContainers, CrioScopeUnderKubepodsNamesThePodWithDashes) {  // E3
       "/kubepods.slice/kubepods-besteffort.slice/"
       "kubepods-besteffort-pod63b3ebfc_2890_11e9_8154_16bf8ef8d9dc.slice/crio-" +
       kC + ".scope");
-  EXPECT_EQ(service.manager, "cri-o");
+  EXPECT_EQ(service.manager, ManagerKind::cri_o);
   EXPECT_EQ(service.name, "17d8c9eacc62");
   EXPECT_EQ(service.container_id, kC);
   EXPECT_EQ(service.pod_uid, "63b3ebfc-2890-11e9-8154-16bf8ef8d9dc");
@@ -52,7 +52,7 @@ TEST(AttributeContainers, CriContainerdScopeWithPod) {  // E4
   const Service service = attribute_path(
       "/kubepods.slice/kubepods-podac04f3f2_1f2c_11e9_b015_1ebee232acfa.slice/cri-containerd-" + kD +
       ".scope");
-  EXPECT_EQ(service.manager, "containerd");
+  EXPECT_EQ(service.manager, ManagerKind::containerd);
   EXPECT_EQ(service.name, "7951fb549ab9");
   EXPECT_EQ(service.pod_uid, "ac04f3f2-1f2c-11e9-b015-1ebee232acfa");
 }
@@ -60,7 +60,7 @@ TEST(AttributeContainers, CriContainerdScopeWithPod) {  // E4
 TEST(AttributeContainers, KubepodsCgroupfsDriver) {  // E5
   const Service service =
       attribute_path("/kubepods/besteffort/podac04f3f2-1f2c-11e9-b015-1ebee232acfa/" + kK);
-  EXPECT_EQ(service.manager, "kubernetes");
+  EXPECT_EQ(service.manager, ManagerKind::kubernetes);
   EXPECT_EQ(service.name, "605439acbd4f");
   EXPECT_EQ(service.container_id, kK);
   EXPECT_EQ(service.pod_uid, "ac04f3f2-1f2c-11e9-b015-1ebee232acfa");
@@ -70,14 +70,14 @@ TEST(AttributeContainers, ColonCriContainerdOnV1) {  // E6
   const Service service = attribute_path(
       "/kubepods-burstable-podbd12dd3393227d950605a2444b13c27a.slice:cri-containerd:"
       "d52db56a9c80d536a91354c0951c061187ca46249e64865a12703003d8f42366");
-  EXPECT_EQ(service.manager, "containerd");
+  EXPECT_EQ(service.manager, ManagerKind::containerd);
   EXPECT_EQ(service.name, "d52db56a9c80");
   EXPECT_EQ(service.pod_uid, "bd12dd3393227d950605a2444b13c27a");
 }
 
 TEST(AttributeContainers, KnownContainerdNamespace) {  // E7
   const Service service = attribute_path("/default/abcdef123456");
-  EXPECT_EQ(service.manager, "containerd");
+  EXPECT_EQ(service.manager, ManagerKind::containerd);
   EXPECT_EQ(service.name, "abcdef123456");
   EXPECT_EQ(service.container_id, "abcdef123456");
 }
@@ -85,7 +85,7 @@ TEST(AttributeContainers, KnownContainerdNamespace) {  // E7
 TEST(AttributeContainers, SubgroupOfAServiceIsNoContainer) {  // E7, negative
   EXPECT_EQ(container_of_path("/system.slice/foo.service/worker"), std::nullopt);
   const Service service = attribute_path("/system.slice/foo.service/worker");
-  EXPECT_EQ(service.manager, "systemd");
+  EXPECT_EQ(service.manager, ManagerKind::systemd);
   EXPECT_EQ(service.name, "foo.service");
 }
 
@@ -95,7 +95,7 @@ TEST(AttributeContainers, UnknownNamespaceIsNoContainer) {  // E7, negative
 
 TEST(AttributeContainers, PodmanLibpodScopeWithContainerSubgroup) {  // E8
   const Service service = attribute_path("/machine.slice/libpod-" + kP + ".scope/container");
-  EXPECT_EQ(service.manager, "podman");
+  EXPECT_EQ(service.manager, ManagerKind::podman);
   EXPECT_EQ(service.name, "1234567890ab");
   EXPECT_EQ(service.container_id, kP);
   EXPECT_EQ(service.uid, std::nullopt);
@@ -104,7 +104,7 @@ TEST(AttributeContainers, PodmanLibpodScopeWithContainerSubgroup) {  // E8
 TEST(AttributeContainers, RootlessPodmanCarriesTheUserManagersUid) {  // E8
   const Service service = attribute_path("/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" +
                                          kP + ".scope/container");
-  EXPECT_EQ(service.manager, "podman");
+  EXPECT_EQ(service.manager, ManagerKind::podman);
   EXPECT_EQ(service.name, "1234567890ab");
   EXPECT_EQ(service.uid, 1000u);
   EXPECT_EQ(service.outer, "");
@@ -112,21 +112,22 @@ TEST(AttributeContainers, RootlessPodmanCarriesTheUserManagersUid) {  // E8
 
 TEST(AttributeContainers, ConmonScopeIsThePodmanMonitor) {  // E9
   const Service service = attribute_path("/machine.slice/libpod-conmon-" + kP + ".scope");
-  EXPECT_EQ(service.manager, "podman");
+  EXPECT_EQ(service.manager, ManagerKind::podman);
   EXPECT_EQ(service.name, "1234567890ab");
   EXPECT_EQ(service.notes, std::vector<std::string>{"conmon"});
+  EXPECT_TRUE(service.conmon);
 }
 
 TEST(AttributeContainers, PayloadInsideAUnitReportsBoth) {  // E10
   const Service service = attribute_path("/system.slice/ceph-x@mon.a.service/libpod-payload-" + kP);
-  EXPECT_EQ(service.manager, "podman");
+  EXPECT_EQ(service.manager, ManagerKind::podman);
   EXPECT_EQ(service.name, "1234567890ab");
   EXPECT_EQ(service.outer, "ceph-x@mon.a.service");
 }
 
 TEST(AttributeContainers, LxcPayload) {  // E11
   const Service service = attribute_path("/lxc.payload.web1/init.scope");
-  EXPECT_EQ(service.manager, "lxc");
+  EXPECT_EQ(service.manager, ManagerKind::lxc);
   EXPECT_EQ(service.name, "web1");
   EXPECT_EQ(service.runtime, "lxc");
 }
@@ -137,7 +138,7 @@ TEST(AttributeContainers, LegacyLxcDirectory) {  // E11
 
 TEST(AttributeContainers, RightmostMatchWinsForNestedContainers) {
   const Service service = attribute_path("/lxc.payload.web1/system.slice/docker-" + kD + ".scope");
-  EXPECT_EQ(service.manager, "docker");
+  EXPECT_EQ(service.manager, ManagerKind::docker);
   EXPECT_EQ(service.name, "7951fb549ab9");
 }
 
@@ -153,7 +154,7 @@ TEST(AttributeContainers, HybridHostFindsContainerOnlyOnAV1Line) {
   snapshot.cgroup_lines = {"12:pids:/docker/" + kD, "1:name=systemd:/system.slice/x.service",
                            "0::/system.slice/x.service"};
   const Service service = attribute(snapshot);
-  EXPECT_EQ(service.manager, "docker");
+  EXPECT_EQ(service.manager, ManagerKind::docker);
   EXPECT_EQ(service.container_id, kD);
 }
 

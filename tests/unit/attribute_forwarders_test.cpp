@@ -33,18 +33,20 @@ TEST(AttributeForwarders, DockerProxyNamesTheContainerAddress) {  // F1
                 "/system.slice/docker.service");
   snapshot.ancestors = {{2000, "dockerd", "/usr/bin/dockerd -H fd://"}};
   const Service service = attribute(snapshot);
-  EXPECT_EQ(service.manager, "docker");
+  EXPECT_EQ(service.manager, ManagerKind::docker);
   EXPECT_EQ(service.name, "container at 172.17.0.2:8000");
   EXPECT_EQ(service.runtime, "docker");
   EXPECT_TRUE(has_note(service, "port forwarder"));
+  EXPECT_TRUE(service.forwarder);
   EXPECT_TRUE(has_note(service, "host port 8001"));
 }
 
 TEST(AttributeForwarders, DockerdHoldingAPublishedPortIsDocker) {  // F2
   const Service service =
       attribute(forwarder("dockerd", {"/usr/bin/dockerd", "-H", "fd://"}, "/system.slice/docker.service"));
-  EXPECT_EQ(service.manager, "docker");
+  EXPECT_EQ(service.manager, ManagerKind::docker);
   EXPECT_TRUE(has_note(service, "port forwarder"));
+  EXPECT_TRUE(service.forwarder);
 }
 
 TEST(AttributeForwarders, ConmonNamesThePodmanContainer) {  // F3
@@ -52,27 +54,39 @@ TEST(AttributeForwarders, ConmonNamesThePodmanContainer) {  // F3
       "conmon",
       {"/usr/bin/conmon", "--api-version", "1", "-c", kP, "-u", kP, "-r", "/usr/bin/crun", "-n", "web"},
       "/machine.slice/libpod-conmon-" + kP + ".scope"));
-  EXPECT_EQ(service.manager, "podman");
+  EXPECT_EQ(service.manager, ManagerKind::podman);
   EXPECT_EQ(service.name, "web");
   EXPECT_EQ(service.container_id, kP);
+  EXPECT_EQ(service.notes, std::vector<std::string>{"conmon"});
+  EXPECT_TRUE(service.conmon);
+  EXPECT_FALSE(service.forwarder);
+  EXPECT_TRUE(holds_port_for_container(service));
+}
+
+TEST(AttributeForwarders, AServiceOfItsOwnHoldsNoPortForAContainer) {
+  const Service service = attribute(forwarder("nginx", {"/usr/sbin/nginx"}, "/system.slice/nginx.service"));
+  EXPECT_FALSE(service.forwarder);
+  EXPECT_FALSE(service.conmon);
+  EXPECT_FALSE(holds_port_for_container(service));
 }
 
 TEST(AttributeForwarders, ConmonOfAKubeletContainerIsCrio) {  // F3
   const Service service = attribute(
       forwarder("conmon", {"/usr/bin/conmon", "-c", kP, "-n", "k8s_app_pod_ns_uid_0"}, "/system.slice"));
-  EXPECT_EQ(service.manager, "cri-o");
+  EXPECT_EQ(service.manager, ManagerKind::cri_o);
 }
 
 TEST(AttributeForwarders, RootlessportIsARootlessPodmanContainer) {  // F4
   const Service service = attribute(
       forwarder("rootlessport", {"rootlessport"}, "/user.slice/user-1000.slice/user@1000.service/x.scope"));
-  EXPECT_EQ(service.manager, "podman");
+  EXPECT_EQ(service.manager, ManagerKind::podman);
   EXPECT_EQ(service.uid, 1000u);
   EXPECT_TRUE(has_note(service, "port forwarder"));
+  EXPECT_TRUE(service.forwarder);
 }
 
 TEST(AttributeForwarders, RootlessportChildTruncatedCommIsRecognised) {  // F4
-  EXPECT_EQ(attribute(forwarder("rootlessport-ch", {}, "/")).manager, "podman");
+  EXPECT_EQ(attribute(forwarder("rootlessport-ch", {}, "/")).manager, ManagerKind::podman);
 }
 
 TEST(AttributeForwarders, PastaNamesTheContainerByItsNetns) {  // F5
@@ -81,7 +95,7 @@ TEST(AttributeForwarders, PastaNamesTheContainerByItsNetns) {  // F5
                           {"/usr/bin/pasta", "--config-net", "-t", "8080-8080:8080-8080", "--netns",
                            "/run/user/1000/netns/netns-2b1e0c5a-3f5e-4c1a-9d1e-7f0e8c2d4b6a"},
                           "/user.slice/user-1000.slice/user@1000.service/user.slice/podman.scope"));
-  EXPECT_EQ(service.manager, "podman");
+  EXPECT_EQ(service.manager, ManagerKind::podman);
   EXPECT_EQ(service.name,
             "container with netns /run/user/1000/netns/netns-2b1e0c5a-3f5e-4c1a-9d1e-7f0e8c2d4b6a");
   EXPECT_EQ(service.uid, 1000u);
@@ -90,7 +104,7 @@ TEST(AttributeForwarders, PastaNamesTheContainerByItsNetns) {  // F5
 TEST(AttributeForwarders, PastaWithoutNetnsIsNoForwarder) {  // F5, negative
   const Service service = attribute(
       forwarder("pasta", {"/usr/bin/pasta", "-t", "8080"}, "/user.slice/user-1000.slice/session-3.scope"));
-  EXPECT_NE(service.manager, "podman");
+  EXPECT_NE(service.manager, ManagerKind::podman);
 }
 
 TEST(AttributeForwarders, Slirp4netnsApiSocketNamesTheContainer) {  // F6
@@ -99,7 +113,7 @@ TEST(AttributeForwarders, Slirp4netnsApiSocketNamesTheContainer) {  // F6
                           {"/usr/bin/slirp4netns", "--disable-host-loopback", "--mtu=65520", "--api-socket",
                            "/run/user/1000/libpod/tmp/" + kP + ".net", "4321", "tap0"},
                           "/user.slice/user-1000.slice/user@1000.service/user.slice/podman.scope"));
-  EXPECT_EQ(service.manager, "podman");
+  EXPECT_EQ(service.manager, ManagerKind::podman);
   EXPECT_EQ(service.name, "1234567890ab");
   EXPECT_EQ(service.container_id, kP);
 }

@@ -28,13 +28,13 @@ TEST(AttributePrecedence, ForwarderComesBeforeItsOwnCgroup) {
   snapshot.comm = "docker-proxy";
   snapshot.argv = {"/usr/bin/docker-proxy", "-container-ip", "172.17.0.2", "-container-port", "8000"};
   const Service service = attribute(snapshot);
-  EXPECT_EQ(service.manager, "docker");
+  EXPECT_EQ(service.manager, ManagerKind::docker);
   EXPECT_EQ(service.name, "container at 172.17.0.2:8000");
 }
 
 TEST(AttributePrecedence, ContainerInsideAUnitReportsBoth) {
   const Service service = attribute(process("/system.slice/ci-runner.service/docker/" + kD));
-  EXPECT_EQ(service.manager, "docker");
+  EXPECT_EQ(service.manager, ManagerKind::docker);
   EXPECT_EQ(service.name, "7951fb549ab9");
   EXPECT_EQ(service.outer, "ci-runner.service");
 }
@@ -43,7 +43,7 @@ TEST(AttributePrecedence, ContainerBeatsAnInProcessManagerInside) {
   ProcessSnapshot snapshot = process("/system.slice/docker-" + kD + ".scope");
   snapshot.environ = kSupervisedEnv;
   snapshot.ancestors = {kSupervisord, kInit};
-  EXPECT_EQ(attribute(snapshot).manager, "docker");
+  EXPECT_EQ(attribute(snapshot).manager, ManagerKind::docker);
 }
 
 TEST(AttributePrecedence, SupervisorInsideSupervisorServiceReportsBoth) {
@@ -51,7 +51,7 @@ TEST(AttributePrecedence, SupervisorInsideSupervisorServiceReportsBoth) {
   snapshot.environ = kSupervisedEnv;
   snapshot.ancestors = {kSupervisord, kInit};
   const Service service = attribute(snapshot);
-  EXPECT_EQ(service.manager, "supervisor");
+  EXPECT_EQ(service.manager, ManagerKind::supervisor);
   EXPECT_EQ(service.name, "backend:backend");
   EXPECT_EQ(service.outer, "supervisor.service");
 }
@@ -63,7 +63,7 @@ TEST(AttributePrecedence, CgroupWinsWhenEnvironmentDisagrees) {
   snapshot.environ = kSupervisedEnv;
   snapshot.ancestors = {kInit};
   const Service service = attribute(snapshot);
-  EXPECT_EQ(service.manager, "systemd");
+  EXPECT_EQ(service.manager, ManagerKind::systemd);
   EXPECT_EQ(service.name, "connexa-backend.service");
 }
 
@@ -72,7 +72,7 @@ TEST(AttributePrecedence, UnreadableEnvironDegradesToTheUnit) {
   snapshot.environ_readable = false;
   snapshot.ancestors = {kInit};
   const Service service = attribute(snapshot);
-  EXPECT_EQ(service.manager, "systemd");
+  EXPECT_EQ(service.manager, ManagerKind::systemd);
   EXPECT_EQ(service.name, "connexa-backend.service");
   EXPECT_EQ(service.partial, "environ unreadable");
 }
@@ -82,7 +82,7 @@ TEST(AttributePrecedence, UnreadableEnvironUnderSupervisordStillNamesTheManager)
   snapshot.environ_readable = false;
   snapshot.ancestors = {kSupervisord, kInit};
   const Service service = attribute(snapshot);
-  EXPECT_EQ(service.manager, "supervisor");
+  EXPECT_EQ(service.manager, ManagerKind::supervisor);
   EXPECT_EQ(service.outer, "supervisor.service");
   EXPECT_EQ(service.partial, "environ unreadable");
 }
@@ -94,7 +94,7 @@ TEST(AttributePrecedence, InProcessManagerBeatsSocketActivationButKeepsTheNote) 
   snapshot.environ["LISTEN_FDS"] = "1";
   snapshot.ancestors = {kSupervisord, kInit};
   const Service service = attribute(snapshot);
-  EXPECT_EQ(service.manager, "supervisor");
+  EXPECT_EQ(service.manager, ManagerKind::supervisor);
   EXPECT_EQ(service.notes.size(), 1u);
 }
 
@@ -104,13 +104,13 @@ TEST(AttributePrecedence, ServiceUnitBeatsNohupHeuristic) {
   snapshot.sig_ign = 1;
   snapshot.stdout_target = "/opt/legacy/nohup.out";
   const Service service = attribute(snapshot);
-  EXPECT_EQ(service.manager, "systemd");
+  EXPECT_EQ(service.manager, ManagerKind::systemd);
   EXPECT_TRUE(service.notes.empty());
 }
 
 TEST(AttributePrecedence, PodmanPayloadInCephUnitIsPodmanWithOuterUnit) {
   const Service service = attribute(process("/system.slice/ceph-x@mon.a.service/libpod-payload-" + kP));
-  EXPECT_EQ(service.manager, "podman");
+  EXPECT_EQ(service.manager, ManagerKind::podman);
   EXPECT_EQ(service.outer, "ceph-x@mon.a.service");
 }
 

@@ -87,7 +87,7 @@ TEST(AttributeSnapshotReader, SupervisedFixtureIsAttributedToSupervisor) {
   const auto snapshot = read_snapshot(1207, kProc);
   ASSERT_TRUE(snapshot);
   const Service service = attribute(*snapshot);
-  EXPECT_EQ(service.manager, "supervisor");
+  EXPECT_EQ(service.manager, ManagerKind::supervisor);
   EXPECT_EQ(service.name, "backend:backend");
   EXPECT_EQ(service.outer, "supervisor.service");
 }
@@ -97,7 +97,7 @@ TEST(AttributeSnapshotReader, ChildPidNamespaceFixtureStaysInItsSessionWithParti
   ASSERT_TRUE(snapshot);
   const Service service = attribute(*snapshot);
   // NSpid has two levels: its ppid 1 is that namespace's init, so it is no orphan.
-  EXPECT_EQ(service.manager, "systemd");
+  EXPECT_EQ(service.manager, ManagerKind::systemd);
   EXPECT_EQ(service.unit, "session-2.scope");
   EXPECT_EQ(service.partial, "environ unreadable");
 }

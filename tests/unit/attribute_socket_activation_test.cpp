@@ -20,10 +20,11 @@ TEST(AttributeSocketActivation, PidOneHoldingTheSocketIsASystemSocketUnit) {  //
   snapshot.argv = {"/sbin/init", "splash"};
   snapshot.cgroup_lines = {"0::/init.scope"};
   const Service service = attribute(snapshot);
-  EXPECT_EQ(service.manager, "systemd");
+  EXPECT_EQ(service.manager, ManagerKind::systemd);
   EXPECT_EQ(service.name, "a .socket unit of systemd (pid 1)");
   EXPECT_EQ(service.scope, "system");
   EXPECT_TRUE(has_note(service, "socket activation"));
+  EXPECT_TRUE(service.socket_activation);
 }
 
 TEST(AttributeSocketActivation, ListenPidOfItselfMeansTheSocketWasHandedOver) {  // C2
@@ -34,10 +35,11 @@ TEST(AttributeSocketActivation, ListenPidOfItselfMeansTheSocketWasHandedOver) { 
   snapshot.cgroup_lines = {"0::/system.slice/cups.service"};
   snapshot.environ = {{"LISTEN_PID", "812"}, {"LISTEN_FDS", "2"}};
   const Service service = attribute(snapshot);
-  EXPECT_EQ(service.manager, "systemd");
+  EXPECT_EQ(service.manager, ManagerKind::systemd);
   EXPECT_EQ(service.name, "cups.service");
   EXPECT_EQ(service.socket_unit, "cups.socket");
   EXPECT_TRUE(has_note(service, kSocketHandedOverNote));
+  EXPECT_TRUE(service.socket_handed_over);
 }
 
 TEST(AttributeSocketActivation, ListenPidOfAnotherProcessIsStale) {  // C2, negative
@@ -49,6 +51,7 @@ TEST(AttributeSocketActivation, ListenPidOfAnotherProcessIsStale) {  // C2, nega
   const Service service = attribute(snapshot);
   EXPECT_EQ(service.socket_unit, "");
   EXPECT_FALSE(has_note(service, kSocketHandedOverNote));
+  EXPECT_FALSE(service.socket_handed_over);
 }
 
 TEST(AttributeSocketActivation, UserManagerHoldingTheSocketIsAUserSocketUnit) {  // C3
@@ -59,7 +62,7 @@ TEST(AttributeSocketActivation, UserManagerHoldingTheSocketIsAUserSocketUnit) { 
   snapshot.argv = {"/usr/lib/systemd/systemd", "--user"};
   snapshot.cgroup_lines = {"0::/user.slice/user-1000.slice/user@1000.service/init.scope"};
   const Service service = attribute(snapshot);
-  EXPECT_EQ(service.manager, "systemd");
+  EXPECT_EQ(service.manager, ManagerKind::systemd);
   EXPECT_EQ(service.scope, "user");
   EXPECT_EQ(service.uid, 1000u);
   EXPECT_EQ(service.name, "a user .socket unit of systemd --user (pid 1500)");

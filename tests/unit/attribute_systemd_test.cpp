@@ -18,7 +18,7 @@ ProcessSnapshot in_cgroup(const std::string& path) {
 
 TEST(AttributeSystemdUnit, ServiceBelowSystemSliceWithSubgroup) {  // B1
   const Service service = attribute(in_cgroup("/system.slice/foobar.service/sdfdsaf"));
-  EXPECT_EQ(service.manager, "systemd");
+  EXPECT_EQ(service.manager, ManagerKind::systemd);
   EXPECT_EQ(service.name, "foobar.service");
   EXPECT_EQ(service.unit, "foobar.service");
   EXPECT_EQ(service.scope, "system");
@@ -56,17 +56,18 @@ TEST(AttributeSystemdUnit, LoginSessionScopeIsInteractiveWithItsUid) {  // B6
   ProcessSnapshot snapshot = in_cgroup("/user.slice/user-1000.slice/session-2.scope");
   snapshot.ppid = 3000;  // its shell
   const Service service = attribute(snapshot);
-  EXPECT_EQ(service.manager, "systemd");
+  EXPECT_EQ(service.manager, ManagerKind::systemd);
   EXPECT_EQ(service.unit, "session-2.scope");
   EXPECT_EQ(service.scope, "session");
   EXPECT_EQ(service.uid, 1000u);
   EXPECT_EQ(service.notes, std::vector<std::string>{"interactive"});
+  EXPECT_TRUE(service.interactive);
 }
 
 TEST(AttributeSystemdUnit, UserManagerUnitIsAUserUnit) {  // B7
   const Service service =
       attribute(in_cgroup("/user.slice/user-1000.slice/user@1000.service/server.service"));
-  EXPECT_EQ(service.manager, "systemd");
+  EXPECT_EQ(service.manager, ManagerKind::systemd);
   EXPECT_EQ(service.name, "server.service");
   EXPECT_EQ(service.scope, "user");
   EXPECT_EQ(service.uid, 1000u);
@@ -83,7 +84,7 @@ TEST(AttributeSystemdUnit, UserUnitBelowAUserSlice) {  // B8
 TEST(AttributeSystemdUnit, UserAtWithoutUidIsNoUnit) {  // B9
   const Service service = attribute(in_cgroup("/user.slice/user-1000.slice/user@.service/server.service"));
   EXPECT_EQ(service.unit, "");
-  EXPECT_NE(service.manager, "systemd");
+  EXPECT_NE(service.manager, ManagerKind::systemd);
 }
 
 TEST(AttributeSystemdUnit, SystemUnitOfTheUserManagerPathIsTheManager) {

@@ -19,7 +19,7 @@ namespace {
 Service systemd(std::string unit, std::string scope = "system",
                 std::optional<std::uint32_t> uid = std::nullopt) {
   Service s;
-  s.manager = "systemd";
+  s.manager = ManagerKind::systemd;
   s.name = unit;
   s.unit = unit;
   s.scope = std::move(scope);
@@ -29,7 +29,7 @@ Service systemd(std::string unit, std::string scope = "system",
 
 Service supervisor(std::string group, std::string program) {
   Service s;
-  s.manager = "supervisor";
+  s.manager = ManagerKind::supervisor;
   s.name = group + ":" + program;
   s.group = std::move(group);
   s.program = std::move(program);
@@ -37,22 +37,23 @@ Service supervisor(std::string group, std::string program) {
   return s;
 }
 
-Service managed(std::string manager, std::string name) {
+Service managed(ManagerKind manager, std::string name) {
   Service s;
-  s.manager = std::move(manager);
+  s.manager = manager;
   s.name = std::move(name);
   return s;
 }
 
 Service orphan(std::uint32_t pid) {
-  Service s = managed("adhoc", "pid " + std::to_string(pid));
+  Service s = managed(ManagerKind::adhoc, "pid " + std::to_string(pid));
   s.notes = {"orphaned"};
+  s.orphaned = true;
   return s;
 }
 
-Service container(std::string manager, std::string name) {
+Service container(ManagerKind manager, std::string name) {
   Service s = managed(manager, std::move(name));
-  s.runtime = std::move(manager);
+  s.runtime = std::string(manager_name(manager));
   return s;
 }
 
@@ -267,7 +268,7 @@ Event privileged(std::uint32_t uid, std::uint16_t port = 80) {
 
 TEST(DiagnosePrivilegedPort, NonRootBelowTheStartIsPrivilegedPort) {
   const Diagnosis d = run(privileged(33));
-  EXPECT_EQ(d.code, "privileged_port");
+  EXPECT_EQ(d.code, DiagnosisCode::privileged_port);
   EXPECT_TRUE(contains(d.summary, "port 80 is below 1024")) << d.summary;
   EXPECT_TRUE(contains(all(d), "setcap 'cap_net_bind_service=+ep' /usr/sbin/nginx")) << all(d);
   EXPECT_TRUE(contains(all(d), "systemctl edit nginx.service"));
@@ -294,16 +295,16 @@ TEST(DiagnosePrivilegedPort, SetcapFindsABareProgramOnThePath) {
 
 TEST(DiagnosePrivilegedPort, RootIsNotPrivilegedPort) {
   const Diagnosis d = run(privileged(0));
-  EXPECT_NE(d.code, "privileged_port");
-  EXPECT_EQ(d.code, "unknown");
+  EXPECT_NE(d.code, DiagnosisCode::privileged_port);
+  EXPECT_EQ(d.code, DiagnosisCode::unknown);
   EXPECT_TRUE(contains(d.summary, "LSM")) << d.summary;
 }
 
 TEST(DiagnosePrivilegedPort, PortAtOrAboveTheStartIsNotPrivilegedPort) {
   DiagnosisContext c;
   c.unprivileged_port_start = 80;
-  EXPECT_NE(diagnose(privileged(33, 80), c).code, "privileged_port");
-  EXPECT_NE(run(privileged(33, 8080)).code, "privileged_port");
+  EXPECT_NE(diagnose(privileged(33, 80), c).code, DiagnosisCode::privileged_port);
+  EXPECT_NE(run(privileged(33, 8080)).code, DiagnosisCode::privileged_port);
 }
 
 // ---------------------------------------------------------------- address_not_available
@@ -311,7 +312,7 @@ TEST(DiagnosePrivilegedPort, PortAtOrAboveTheStartIsNotPrivilegedPort) {
 TEST(DiagnoseAddressNotAvailable, BindToAForeignAddress) {
   const Event e = failure(process(5, "/usr/bin/api", "/usr/bin/api", {}), 8001, EADDRNOTAVAIL, "10.9.9.9");
   const Diagnosis d = run(e);
-  EXPECT_EQ(d.code, "address_not_available");
+  EXPECT_EQ(d.code, DiagnosisCode::address_not_available);
   EXPECT_TRUE(contains(d.summary,
                        "the address 10.9.9.9 is not configured on any interface in this network namespace"))
       << d.summary;
@@ -324,7 +325,7 @@ TEST(DiagnoseAddressNotAvailable, ConnectRanOutOfEphemeralPorts) {
   Event e = failure(process(5, "/usr/bin/loadgen", "/usr/bin/loadgen", {}), 443, EADDRNOTAVAIL, "192.0.2.7");
   e.op = Op::connect;
   const Diagnosis d = run(e);
-  EXPECT_EQ(d.code, "address_not_available");
+  EXPECT_EQ(d.code, DiagnosisCode::address_not_available);
   EXPECT_TRUE(contains(d.summary, "ephemeral ports exhausted")) << d.summary;
   EXPECT_TRUE(contains(all(d), "sysctl net.ipv4.ip_local_port_range"));
   EXPECT_TRUE(contains(all(d), "IP_BIND_ADDRESS_NO_PORT"));
@@ -335,7 +336,7 @@ TEST(DiagnoseAddressNotAvailable, AddressInUseIsNot) {
   const Event e =
       in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
              held_by({holder(6, "/usr/sbin/nginx", "/usr/sbin/nginx", systemd("nginx.service"))}));
-  EXPECT_NE(run(e).code, "address_not_available");
+  EXPECT_NE(run(e).code, DiagnosisCode::address_not_available);
 }
 
 // ---------------------------------------------------------------- listen_conflict
@@ -345,7 +346,7 @@ TEST(DiagnoseListenConflict, SecondListenOnAReusedAddress) {
                    held_by({holder(6, "/usr/bin/other", "/usr/bin/other", {})}));
   e.op = Op::listen;
   const Diagnosis d = run(e);
-  EXPECT_EQ(d.code, "listen_conflict");
+  EXPECT_EQ(d.code, DiagnosisCode::listen_conflict);
   EXPECT_TRUE(contains(d.summary, "listen() on 0.0.0.0:8001")) << d.summary;
   EXPECT_TRUE(contains(d.summary, "pid 6"));
   EXPECT_TRUE(contains(all(d), "SO_REUSEPORT on both"));
@@ -354,7 +355,7 @@ TEST(DiagnoseListenConflict, SecondListenOnAReusedAddress) {
 TEST(DiagnoseListenConflict, BindIsNotListenConflict) {
   const Event e = in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
                          held_by({holder(6, "/usr/bin/other", "/usr/bin/other", {})}));
-  EXPECT_NE(run(e).code, "listen_conflict");
+  EXPECT_NE(run(e).code, DiagnosisCode::listen_conflict);
 }
 
 // ---------------------------------------------------------------- time_wait
@@ -378,7 +379,7 @@ TEST(DiagnoseTimeWait, OnlyTimeWaitBlocksWithoutReuseAddr) {
   Event e = in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}), time_wait_sockets({3000, 41200, 20000}));
   e.socket.reuseaddr = false;
   const Diagnosis d = run(e);
-  EXPECT_EQ(d.code, "time_wait");
+  EXPECT_EQ(d.code, DiagnosisCode::time_wait);
   EXPECT_TRUE(contains(d.summary, "3 TIME_WAIT sockets hold 127.0.0.1:8001 for up to 42 s more"))
       << d.summary;
   ASSERT_EQ(d.remedies.size(), 2u);
@@ -395,7 +396,7 @@ TEST(DiagnoseTimeWait, WithReuseAddrTheOldSocketLackedIt) {
   Event e = in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}), time_wait_sockets({41200}));
   e.socket.reuseaddr = true;
   const Diagnosis d = run(e);
-  EXPECT_EQ(d.code, "time_wait");
+  EXPECT_EQ(d.code, DiagnosisCode::time_wait);
   EXPECT_TRUE(contains(d.summary, "the new socket has SO_REUSEADDR")) << d.summary;
   EXPECT_TRUE(contains(d.summary, "lacked it"));
   EXPECT_FALSE(contains(all(d), "set SO_REUSEADDR on the listening socket before bind()"));
@@ -418,7 +419,7 @@ Event reuseport_case(bool mine, bool theirs, std::uint32_t my_uid, std::uint32_t
 
 TEST(DiagnoseReuseportMismatch, OnlyOneSideSetsReusePort) {
   const Diagnosis d = run(reuseport_case(true, false, 0, 0));
-  EXPECT_EQ(d.code, "reuseport_mismatch");
+  EXPECT_EQ(d.code, DiagnosisCode::reuseport_mismatch);
   EXPECT_TRUE(
       contains(d.summary,
                "SO_REUSEPORT is set on the new socket but not on the listener 0.0.0.0:8001 of envoy (pid 6"))
@@ -428,19 +429,19 @@ TEST(DiagnoseReuseportMismatch, OnlyOneSideSetsReusePort) {
 
 TEST(DiagnoseReuseportMismatch, BothSetButDifferentUsers) {
   const Diagnosis d = run(reuseport_case(true, true, 1000, 0));
-  EXPECT_EQ(d.code, "reuseport_mismatch");
+  EXPECT_EQ(d.code, DiagnosisCode::reuseport_mismatch);
   EXPECT_TRUE(contains(d.summary, "uid 1000 vs uid 0")) << d.summary;
   EXPECT_TRUE(contains(all(d), "same user"));
 }
 
 TEST(DiagnoseReuseportMismatch, NeitherSideIsNotAMismatch) {
-  EXPECT_EQ(run(reuseport_case(false, false, 0, 0)).code, "foreign_service");
+  EXPECT_EQ(run(reuseport_case(false, false, 0, 0)).code, DiagnosisCode::foreign_service);
 }
 
 TEST(DiagnoseReuseportMismatch, UnknownOptionsAreNotAMismatch) {
   Event e = reuseport_case(true, false, 0, 0);
   e.owner->sockets[0].options_known = false;  // sock_diag cannot see them
-  EXPECT_NE(run(e).code, "reuseport_mismatch");
+  EXPECT_NE(run(e).code, DiagnosisCode::reuseport_mismatch);
 }
 
 // ---------------------------------------------------------------- socket_activation
@@ -448,10 +449,11 @@ TEST(DiagnoseReuseportMismatch, UnknownOptionsAreNotAMismatch) {
 TEST(DiagnoseSocketActivation, Pid1HoldsItForASocketUnit) {
   Service pid1 = systemd("a .socket unit of systemd (pid 1)");
   pid1.notes = {"socket activation"};
+  pid1.socket_activation = true;
   Owner o = held_by({holder(1, "/sbin/init", "/usr/lib/systemd/systemd", pid1)}, 631);
   o.kind = OwnerKind::socket_activation;
   const Diagnosis d = run(in_use(process(5, "/usr/sbin/cupsd -f", "/usr/sbin/cupsd", {}), o, 631));
-  EXPECT_EQ(d.code, "socket_activation");
+  EXPECT_EQ(d.code, DiagnosisCode::socket_activation);
   EXPECT_TRUE(contains(d.summary, "a .socket unit of systemd (pid 1) holds 0.0.0.0:631")) << d.summary;
   EXPECT_TRUE(contains(all(d), "systemctl list-sockets --all | grep ':631'"));
   EXPECT_FALSE(contains(all(d), "disable --now"));
@@ -461,10 +463,11 @@ TEST(DiagnoseSocketActivation, HandedOverSocketNamesTheSocketUnitNotTheService) 
   Service cups = systemd("cups.service");
   cups.socket_unit = "cups.socket";
   cups.notes = {"socket handed over by systemd: stopping the service does not free the port"};
+  cups.socket_handed_over = true;
   const Diagnosis d =
       run(in_use(process(5, "/opt/cups/cupsd", "/opt/cups/cupsd", {}),
                  held_by({holder(400, "/usr/sbin/cupsd -l", "/usr/sbin/cupsd", cups)}, 631), 631));
-  EXPECT_EQ(d.code, "socket_activation");
+  EXPECT_EQ(d.code, DiagnosisCode::socket_activation);
   EXPECT_TRUE(contains(d.summary, "cups.socket")) << d.summary;
   EXPECT_TRUE(contains(all(d), "systemctl stop cups.socket")) << all(d);
   EXPECT_TRUE(contains(all(d), "systemctl disable cups.socket"));
@@ -484,14 +487,29 @@ TEST(DiagnoseSocketActivation, PlainServiceIsNotSocketActivation) {
   const Diagnosis d =
       run(in_use(process(5, "/opt/cups/cupsd", "/opt/cups/cupsd", {}),
                  held_by({holder(400, "/usr/sbin/cupsd -l", "/usr/sbin/cupsd", systemd("cups.service"))})));
-  EXPECT_EQ(d.code, "foreign_service");
+  EXPECT_EQ(d.code, DiagnosisCode::foreign_service);
+}
+
+// The typed roles decide, not the text of the notes (which only a person reads).
+TEST(DiagnoseSocketActivation, TheHandedOverRoleDecidesNotTheNoteText) {
+  Service cups = systemd("cups.service");
+  cups.notes = {"socket handed over by systemd: stopping the service does not free the port"};
+  const auto diagnose_with = [&](const Service& s) {
+    return run(in_use(process(5, "/opt/cups/cupsd", "/opt/cups/cupsd", {}),
+                      held_by({holder(400, "/usr/sbin/cupsd -l", "/usr/sbin/cupsd", s)}, 631), 631));
+  };
+  EXPECT_EQ(diagnose_with(cups).code, DiagnosisCode::foreign_service);
+  cups.notes.clear();
+  cups.socket_handed_over = true;
+  EXPECT_EQ(diagnose_with(cups).code, DiagnosisCode::socket_activation);
 }
 
 // ---------------------------------------------------------------- container_port
 
 Holder docker_proxy(std::uint32_t pid, std::uint16_t host_port) {
-  Service s = container("docker", "container at 172.17.0.2:8000");
+  Service s = container(ManagerKind::docker, "container at 172.17.0.2:8000");
   s.notes = {"port forwarder", "host port " + std::to_string(host_port)};
+  s.forwarder = true;
   return holder(pid,
                 "/usr/bin/docker-proxy -proto tcp -host-ip 0.0.0.0 -host-port " + std::to_string(host_port) +
                     " -container-ip 172.17.0.2 -container-port 8000",
@@ -504,7 +522,7 @@ TEST(DiagnoseContainerPort, ForwarderWithoutANameIsLookedUpByPort) {
   Event e = in_use(backend(5, systemd("connexa-backend.service")), o);
   e.alternatives = {8002, 8003};
   const Diagnosis d = run(e);
-  EXPECT_EQ(d.code, "container_port");
+  EXPECT_EQ(d.code, DiagnosisCode::container_port);
   EXPECT_TRUE(contains(d.summary, "port 8001 is published by docker (container at 172.17.0.2:8000)"))
       << d.summary;
   EXPECT_TRUE(contains(all(d), "docker ps --filter publish=8001")) << all(d);
@@ -512,28 +530,28 @@ TEST(DiagnoseContainerPort, ForwarderWithoutANameIsLookedUpByPort) {
 }
 
 TEST(DiagnoseContainerPort, ContainerProcessHoldsIt) {
-  const Diagnosis d =
-      run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", systemd("api.service")),
-                 held_by({holder(3100, "/app/server", "/app/server", container("docker", "7951fb549ab9"))})));
-  EXPECT_EQ(d.code, "container_port");
+  const Diagnosis d = run(in_use(
+      process(5, "/usr/bin/api", "/usr/bin/api", systemd("api.service")),
+      held_by({holder(3100, "/app/server", "/app/server", container(ManagerKind::docker, "7951fb549ab9"))})));
+  EXPECT_EQ(d.code, DiagnosisCode::container_port);
   EXPECT_TRUE(contains(d.summary, "docker container 7951fb549ab9")) << d.summary;
   EXPECT_TRUE(contains(all(d), "docker stop 7951fb549ab9")) << all(d);
   EXPECT_TRUE(contains(all(d), "remap"));
 }
 
 TEST(DiagnoseContainerPort, PodmanContainerByName) {
-  const Diagnosis d =
-      run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
-                 held_by({holder(3100, "/app/server", "/app/server", container("podman", "web"))})));
+  const Diagnosis d = run(
+      in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
+             held_by({holder(3100, "/app/server", "/app/server", container(ManagerKind::podman, "web"))})));
   EXPECT_TRUE(contains(all(d), "podman stop web")) << all(d);
 }
 
 TEST(DiagnoseContainerPort, KubernetesPodIsFoundNotDeleted) {
-  Service pod = container("containerd", "605439acbd4f");
+  Service pod = container(ManagerKind::containerd, "605439acbd4f");
   pod.pod_uid = "ac04f3f2-1f2c-11e9-b015-1ebee232acfa";
   const Diagnosis d = run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
                                  held_by({holder(3100, "/app/server", "/app/server", pod)})));
-  EXPECT_EQ(d.code, "container_port");
+  EXPECT_EQ(d.code, DiagnosisCode::container_port);
   EXPECT_TRUE(contains(all(d), "kubectl get pods -A")) << all(d);
   EXPECT_TRUE(contains(all(d), "grep ac04f3f2-1f2c-11e9-b015-1ebee232acfa"));
   EXPECT_TRUE(contains(all(d), "hostPort"));
@@ -544,7 +562,7 @@ TEST(DiagnoseContainerPort, HostServiceIsNotAContainer) {
   const Diagnosis d =
       run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
                  held_by({holder(6, "/usr/sbin/nginx", "/usr/sbin/nginx", systemd("nginx.service"))})));
-  EXPECT_NE(d.code, "container_port");
+  EXPECT_NE(d.code, DiagnosisCode::container_port);
 }
 
 // ---------------------------------------------------------------- stale_instance
@@ -552,7 +570,7 @@ TEST(DiagnoseContainerPort, HostServiceIsNotAContainer) {
 TEST(DiagnoseStaleInstance, SameUnitLeftoverFromAnEarlierStart) {
   const Diagnosis d = run(in_use(backend(1300, systemd("connexa-backend.service")),
                                  held_by({backend_holder(991, systemd("connexa-backend.service"))})));
-  EXPECT_EQ(d.code, "stale_instance");
+  EXPECT_EQ(d.code, DiagnosisCode::stale_instance);
   EXPECT_TRUE(contains(d.summary, "an earlier instance of the same program (python3 -m uvicorn, pid 991"))
       << d.summary;
   EXPECT_EQ(d.remedies.front(), "kill -TERM 991  # then retry");
@@ -571,16 +589,17 @@ TEST(DiagnoseStaleInstance, SameCommDifferentScriptsIsNotStale) {
   const Diagnosis d =
       run(in_use(process(5, "python3 worker.py", kPythonExe, {}, "/srv/app"),
                  held_by({holder(6, "python3 server.py", kPythonExe, orphan(6), "/srv/app")})));
-  EXPECT_NE(d.code, "stale_instance");
-  EXPECT_EQ(d.code, "foreign_service");
+  EXPECT_NE(d.code, DiagnosisCode::stale_instance);
+  EXPECT_EQ(d.code, DiagnosisCode::foreign_service);
 }
 
 TEST(DiagnoseStaleInstance, TmuxPaneIsNamed) {
-  Service tmux = managed("tmux", "tmux server 4242");
+  Service tmux = managed(ManagerKind::tmux, "tmux server 4242");
   tmux.notes = {"pane %3"};
+  tmux.pane = "%3";
   const Diagnosis d = run(in_use(process(5, "/usr/bin/devsrv", "/usr/bin/devsrv", {}),
                                  held_by({holder(6, "/usr/bin/devsrv", "/usr/bin/devsrv", tmux)})));
-  EXPECT_EQ(d.code, "stale_instance");
+  EXPECT_EQ(d.code, DiagnosisCode::stale_instance);
   EXPECT_TRUE(contains(d.summary, "tmux server 4242")) << d.summary;
   EXPECT_TRUE(contains(d.remedies.front(), "pane %3"));
 }
@@ -590,7 +609,7 @@ TEST(DiagnoseStaleInstance, TmuxPaneIsNamed) {
 TEST(DiagnoseDuplicateManager, FailingSystemdUnitLeadsWithDisablingItself) {
   const Diagnosis d = run(in_use(backend(1300, systemd("connexa-backend.service")),
                                  held_by({backend_holder(991, supervisor("backend", "backend"))})));
-  EXPECT_EQ(d.code, "duplicate_manager");
+  EXPECT_EQ(d.code, DiagnosisCode::duplicate_manager);
   ASSERT_GE(d.remedies.size(), 2u);
   EXPECT_TRUE(d.remedies[0].starts_with("systemctl disable --now connexa-backend.service")) << d.remedies[0];
   EXPECT_TRUE(d.remedies[1].starts_with("supervisorctl stop backend:backend")) << d.remedies[1];
@@ -600,7 +619,7 @@ TEST(DiagnoseDuplicateManager, FailingSystemdUnitLeadsWithDisablingItself) {
 TEST(DiagnoseDuplicateManager, StartedByHandWhileTheUnitRuns) {
   const Diagnosis d = run(in_use(backend(1300, std::nullopt),
                                  held_by({backend_holder(991, systemd("connexa-backend.service"))})));
-  EXPECT_EQ(d.code, "duplicate_manager");
+  EXPECT_EQ(d.code, DiagnosisCode::duplicate_manager);
   EXPECT_TRUE(contains(d.summary, "started by hand")) << d.summary;
   EXPECT_TRUE(d.remedies[0].starts_with("systemctl restart connexa-backend.service")) << d.remedies[0];
   EXPECT_TRUE(contains(all(d), "systemctl disable --now connexa-backend.service"));
@@ -609,7 +628,7 @@ TEST(DiagnoseDuplicateManager, StartedByHandWhileTheUnitRuns) {
 TEST(DiagnoseDuplicateManager, TwoEntriesOfOneManager) {
   const Diagnosis d = run(in_use(backend(1300, supervisor("web", "web_02")),
                                  held_by({backend_holder(991, supervisor("backend", "backend"))})));
-  EXPECT_EQ(d.code, "duplicate_manager");
+  EXPECT_EQ(d.code, DiagnosisCode::duplicate_manager);
   EXPECT_TRUE(contains(all(d), "supervisorctl stop web:web_02"));
   EXPECT_TRUE(contains(all(d), "supervisorctl stop backend:backend"));
 }
@@ -618,26 +637,28 @@ TEST(DiagnoseDuplicateManager, TwoEntriesOfOneManager) {
 std::string holder_command(Service service) {
   const Diagnosis d = run(in_use(backend(1300, systemd("connexa-backend.service")),
                                  held_by({backend_holder(991, std::move(service))})));
-  EXPECT_EQ(d.code, "duplicate_manager");
+  EXPECT_EQ(d.code, DiagnosisCode::duplicate_manager);
   return d.remedies.size() >= 2 ? d.remedies[1] : std::string{};
 }
 
 TEST(DiagnoseDuplicateManager, EachManagerHasItsCommand) {
-  EXPECT_TRUE(holder_command(managed("pm2", "api")).starts_with("pm2 delete api && pm2 save"));
-  EXPECT_TRUE(holder_command(managed("runit", "backend")).starts_with("sv down backend"));
-  EXPECT_TRUE(holder_command(managed("s6", "backend")).starts_with("s6-svc -d /run/service/backend"));
-  EXPECT_TRUE(holder_command(managed("openrc", "backend"))
+  EXPECT_TRUE(holder_command(managed(ManagerKind::pm2, "api")).starts_with("pm2 delete api && pm2 save"));
+  EXPECT_TRUE(holder_command(managed(ManagerKind::runit, "backend")).starts_with("sv down backend"));
+  EXPECT_TRUE(
+      holder_command(managed(ManagerKind::s6, "backend")).starts_with("s6-svc -d /run/service/backend"));
+  EXPECT_TRUE(holder_command(managed(ManagerKind::openrc, "backend"))
                   .starts_with("rc-service backend stop && rc-update del backend"));
-  EXPECT_TRUE(holder_command(container("docker", "7951fb549ab9")).starts_with("docker stop 7951fb549ab9"));
-  EXPECT_TRUE(holder_command(container("podman", "backend")).starts_with("podman stop backend"));
-  EXPECT_TRUE(holder_command(container("lxc", "web1")).starts_with("lxc-stop -n web1"));
+  EXPECT_TRUE(
+      holder_command(container(ManagerKind::docker, "7951fb549ab9")).starts_with("docker stop 7951fb549ab9"));
+  EXPECT_TRUE(holder_command(container(ManagerKind::podman, "backend")).starts_with("podman stop backend"));
+  EXPECT_TRUE(holder_command(container(ManagerKind::lxc, "web1")).starts_with("lxc-stop -n web1"));
 }
 
 TEST(DiagnoseDuplicateManager, DifferentProgramsAreNotDuplicates) {
   const Diagnosis d =
       run(in_use(backend(1300, systemd("connexa-backend.service")),
                  held_by({holder(991, "/usr/sbin/nginx", "/usr/sbin/nginx", supervisor("web", "nginx"))})));
-  EXPECT_EQ(d.code, "foreign_service");
+  EXPECT_EQ(d.code, DiagnosisCode::foreign_service);
 }
 
 // ---------------------------------------------------------------- system_vs_user
@@ -648,7 +669,7 @@ TEST(DiagnoseSystemVsUser, UserUnitFailsAgainstASystemUnit) {
   const Diagnosis d = run(in_use(process(5, "/usr/bin/api --port 8001", "/usr/bin/api",
                                          systemd("api-dev.service", "user", 1000), "/", 1000),
                                  held_by({system})));
-  EXPECT_EQ(d.code, "system_vs_user");
+  EXPECT_EQ(d.code, DiagnosisCode::system_vs_user);
   EXPECT_TRUE(contains(d.summary, "at system level by systemd unit api.service")) << d.summary;
   EXPECT_TRUE(contains(d.summary, "at user level by systemd user unit api-dev.service (uid 1000)"));
   EXPECT_TRUE(d.remedies[0].starts_with("systemctl --user disable --now api-dev.service")) << d.remedies[0];
@@ -661,7 +682,7 @@ TEST(DiagnoseSystemVsUser, SystemUnitFailsAgainstAUserUnit) {
   const Diagnosis d = run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", systemd("api.service")),
                                  held_by({holder(800, "/usr/bin/api", "/usr/bin/api",
                                                  systemd("api-dev.service", "user", 1000), "/", 1000)})));
-  EXPECT_EQ(d.code, "system_vs_user");
+  EXPECT_EQ(d.code, DiagnosisCode::system_vs_user);
   EXPECT_TRUE(d.remedies[0].starts_with("systemctl disable --now api.service")) << d.remedies[0];
   EXPECT_TRUE(contains(all(d), "systemctl --user disable --now api-dev.service"));
 }
@@ -670,7 +691,7 @@ TEST(DiagnoseSystemVsUser, TwoSystemUnitsAreNot) {
   const Diagnosis d =
       run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", systemd("api.service")),
                  held_by({holder(800, "/usr/bin/web", "/usr/bin/web", systemd("web.service"))})));
-  EXPECT_EQ(d.code, "foreign_service");
+  EXPECT_EQ(d.code, DiagnosisCode::foreign_service);
 }
 
 // ---------------------------------------------------------------- foreign_service
@@ -681,7 +702,7 @@ TEST(DiagnoseForeignService, AnotherServiceHoldsThePort) {
                                    systemd("nginx.service"))}));
   e.alternatives = {8002, 8003};
   const Diagnosis d = run(e);
-  EXPECT_EQ(d.code, "foreign_service");
+  EXPECT_EQ(d.code, DiagnosisCode::foreign_service);
   EXPECT_EQ(d.summary, "port 8001 is held by nginx (pid 812, systemd unit nginx.service)");
   EXPECT_TRUE(d.remedies[0].starts_with("systemctl disable --now nginx.service")) << d.remedies[0];
   EXPECT_TRUE(contains(all(d), "port 8002 is free"));
@@ -691,7 +712,7 @@ TEST(DiagnoseForeignService, UnmanagedHolderIsKilledByPid) {
   const Diagnosis d =
       run(in_use(backend(1300, std::nullopt),
                  held_by({holder(812, "/usr/local/bin/mock-server", "/usr/local/bin/mock-server", {})})));
-  EXPECT_EQ(d.code, "foreign_service");
+  EXPECT_EQ(d.code, DiagnosisCode::foreign_service);
   EXPECT_TRUE(d.remedies[0].starts_with("kill -TERM 812"));
 }
 
@@ -702,19 +723,19 @@ TEST(DiagnoseUnknown, HolderExitedBeforeWeLooked) {
   o.kind = OwnerKind::gone;
   o.reason = "pid 4000 exited";
   const Diagnosis d = run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}), o));
-  EXPECT_EQ(d.code, "unknown");
+  EXPECT_EQ(d.code, DiagnosisCode::unknown);
   EXPECT_TRUE(contains(d.summary, "exited before bindtrace looked (pid 4000 exited)")) << d.summary;
 }
 
 TEST(DiagnoseUnknown, NoOwnerResolved) {
   const Diagnosis d = run(failure(process(5, "/usr/bin/api", "/usr/bin/api", {})));
-  EXPECT_EQ(d.code, "unknown");
+  EXPECT_EQ(d.code, DiagnosisCode::unknown);
   EXPECT_TRUE(contains(d.summary, "0.0.0.0:8001 is in use")) << d.summary;
 }
 
 TEST(DiagnoseUnknown, OtherErrnoIsNamed) {
   const Diagnosis d = run(failure(process(5, "/usr/bin/api", "/usr/bin/api", {}), 8001, EINVAL));
-  EXPECT_EQ(d.code, "unknown");
+  EXPECT_EQ(d.code, DiagnosisCode::unknown);
   EXPECT_TRUE(contains(d.summary, "EINVAL")) << d.summary;
 }
 
@@ -723,7 +744,7 @@ TEST(DiagnoseUnknown, OwnDualStackSocketIsNotAnotherInstance) {
   o.sockets[0].family = Family::ipv6;
   o.sockets[0].local_addr = "::";
   const Diagnosis d = run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}), o));
-  EXPECT_NE(d.code, "stale_instance");
+  EXPECT_NE(d.code, DiagnosisCode::stale_instance);
   EXPECT_TRUE(contains(d.summary, "pid 5 itself holds [::]:8001")) << d.summary;
   EXPECT_FALSE(contains(all(d), "kill"));
   EXPECT_TRUE(contains(all(d), "IPV6_V6ONLY"));
@@ -774,8 +795,9 @@ TEST(DiagnoseQuoting, ShellSpecialUnitNameIsQuoted) {
 }
 
 TEST(DiagnoseQuoting, SingleQuoteInANameIsEscaped) {
-  const Diagnosis d = run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
-                                 held_by({holder(6, "/usr/bin/x", "/usr/bin/x", managed("pm2", "it's"))})));
+  const Diagnosis d =
+      run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
+                 held_by({holder(6, "/usr/bin/x", "/usr/bin/x", managed(ManagerKind::pm2, "it's"))})));
   EXPECT_TRUE(contains(all(d), "pm2 delete 'it'\\''s' && pm2 save")) << all(d);
 }
 
@@ -805,7 +827,7 @@ TEST(DiagnoseIncidents, SystemdAndSupervisorBothStartTheBackend) {
                    held_by({backend_holder(991, systemd("connexa-backend.service"))}));
   e.alternatives = {8002, 8003};
   const Diagnosis d = run(e);
-  EXPECT_EQ(d.code, "duplicate_manager");
+  EXPECT_EQ(d.code, DiagnosisCode::duplicate_manager);
   EXPECT_TRUE(contains(d.summary, "pid 991 under systemd unit connexa-backend.service holds 0.0.0.0:8001"))
       << d.summary;
   EXPECT_TRUE(contains(d.summary, "supervisor program backend:backend"));
@@ -821,7 +843,7 @@ TEST(DiagnoseIncidents, OrphanedDevServerFromAClosedTerminal) {
       in_use(process(5120, cmd, "/usr/bin/node", std::nullopt, "/home/dev/shop", 1000),
              held_by({holder(4242, cmd, "/usr/bin/node", orphan(4242), "/home/dev/shop", 1000)}, 8000), 8000);
   const Diagnosis d = run(e);
-  EXPECT_EQ(d.code, "stale_instance");
+  EXPECT_EQ(d.code, DiagnosisCode::stale_instance);
   EXPECT_TRUE(contains(d.summary, "an earlier instance of the same program (vite, pid 4242")) << d.summary;
   EXPECT_TRUE(contains(d.summary, "left behind by a closed terminal"));
   EXPECT_EQ(d.remedies.front(), "kill -TERM 4242  # then retry");
@@ -829,7 +851,7 @@ TEST(DiagnoseIncidents, OrphanedDevServerFromAClosedTerminal) {
 
 // 3. System qdrant.service holds 6333; a rootless podman qdrant, run by a user unit, wants it.
 TEST(DiagnoseIncidents, SystemServiceAndUserContainerWantTheSamePort) {
-  Service rootless = container("podman", "qdrant");
+  Service rootless = container(ManagerKind::podman, "qdrant");
   rootless.uid = 1000;
   rootless.outer = "qdrant-dev.service";
   Event e = in_use(process(6100, "/qdrant/qdrant", "/qdrant/qdrant", rootless, "/qdrant", 1000),
@@ -838,7 +860,7 @@ TEST(DiagnoseIncidents, SystemServiceAndUserContainerWantTheSamePort) {
                            6333),
                    6333);
   const Diagnosis d = run(e);
-  EXPECT_EQ(d.code, "system_vs_user");
+  EXPECT_EQ(d.code, DiagnosisCode::system_vs_user);
   EXPECT_TRUE(contains(d.summary, "port 6333")) << d.summary;
   EXPECT_TRUE(d.remedies[0].starts_with("systemctl --user disable --now qdrant-dev.service"))
       << d.remedies[0];
@@ -849,8 +871,9 @@ TEST(DiagnoseIncidents, SystemServiceAndUserContainerWantTheSamePort) {
 // 4. System PostgreSQL holds 5432 and a docker container wants to publish it: the
 // holder decides the code (foreign_service); the container side leads with a remap.
 TEST(DiagnoseIncidents, SystemPostgresAndAContainerWant5432) {
-  Service proxy = container("docker", "container at 172.17.0.3:5432");
+  Service proxy = container(ManagerKind::docker, "container at 172.17.0.3:5432");
   proxy.notes = {"port forwarder", "host port 5432"};
+  proxy.forwarder = true;
   Event e =
       in_use(process(7001,
                      "/usr/bin/docker-proxy -proto tcp -host-ip 0.0.0.0 -host-port 5432 -container-ip "
@@ -862,7 +885,7 @@ TEST(DiagnoseIncidents, SystemPostgresAndAContainerWant5432) {
              5432);
   e.alternatives = {5433};
   const Diagnosis d = run(e);
-  EXPECT_EQ(d.code, "foreign_service");
+  EXPECT_EQ(d.code, DiagnosisCode::foreign_service);
   EXPECT_TRUE(contains(d.summary,
                        "port 5432 is held by postgres (pid 1102, systemd unit postgresql@16-main.service)"))
       << d.summary;
@@ -875,7 +898,7 @@ TEST(DiagnoseIncidents, ContainerHolds5432AndSystemPostgresFails) {
                            "/usr/lib/postgresql/16/bin/postgres", systemd("postgresql@16-main.service")),
                    held_by({docker_proxy(7001, 5432)}, 5432), 5432);
   e.owner->kind = OwnerKind::forwarder;
-  EXPECT_EQ(run(e).code, "container_port");
+  EXPECT_EQ(run(e).code, DiagnosisCode::container_port);
 }
 
 // 5. A rapid restart fails on TIME_WAIT because the server does not set SO_REUSEADDR.
@@ -883,7 +906,7 @@ TEST(DiagnoseIncidents, RapidRestartBlockedByTimeWait) {
   Event e = in_use(backend(1300, systemd("connexa-backend.service")), time_wait_sockets({12000, 58000}));
   e.socket.reuseaddr = false;
   const Diagnosis d = run(e);
-  EXPECT_EQ(d.code, "time_wait");
+  EXPECT_EQ(d.code, DiagnosisCode::time_wait);
   EXPECT_TRUE(contains(d.summary, "2 TIME_WAIT sockets hold 127.0.0.1:8001 for up to 58 s more"))
       << d.summary;
   EXPECT_EQ(d.remedies[0], "set SO_REUSEADDR on the listening socket before bind()");
@@ -894,7 +917,7 @@ TEST(DiagnoseIncidents, CrashLoopAgainstTheSameHolder) {
   const Event e = in_use(backend(2000, supervisor("backend", "backend")),
                          held_by({backend_holder(991, systemd("connexa-backend.service"))}));
   const Diagnosis d = run(e, 35);
-  EXPECT_EQ(d.code, "duplicate_manager");
+  EXPECT_EQ(d.code, DiagnosisCode::duplicate_manager);
   EXPECT_TRUE(d.restart_loop);
   EXPECT_EQ(d.failures_in_window, 35u);
   EXPECT_TRUE(d.summary.ends_with("(35th failure in 60 s)")) << d.summary;

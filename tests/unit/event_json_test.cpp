@@ -34,7 +34,7 @@ Event ipv4_event() {
 
 Service systemd_service() {
   Service s;
-  s.manager = "systemd";
+  s.manager = ManagerKind::systemd;
   s.name = "app.service";
   s.unit = "app.service";
   s.scope = "system";
@@ -44,7 +44,7 @@ Service systemd_service() {
 
 Service container_service() {
   Service s;
-  s.manager = "docker";
+  s.manager = ManagerKind::docker;
   s.name = "7951fb549ab9";
   s.container_id = "7951fb549ab9c1f0e6a3b2d4c5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708";
   s.runtime = "docker";
@@ -58,7 +58,7 @@ Service container_service() {
 
 Service supervisor_service() {
   Service s;
-  s.manager = "supervisor";
+  s.manager = ManagerKind::supervisor;
   s.name = "backend:backend";
   s.program = "backend";
   s.group = "backend";
@@ -140,7 +140,7 @@ Owner gone_owner() {
 
 Diagnosis diagnosis_with_remedies() {
   Diagnosis d;
-  d.code = "duplicate_manager";
+  d.code = DiagnosisCode::duplicate_manager;
   d.summary = "app.service and a \"manual\" copy both start uvicorn";
   d.remedies = {"systemctl stop app.service", "kill 991\n# then\tretry", kHostile};
   d.restart_loop = true;
@@ -173,7 +173,7 @@ std::vector<Event> varied_events() {
     e.socket.v6only = true;
     e.socket.type = 1;
     Diagnosis d;
-    d.code = "time_wait";
+    d.code = DiagnosisCode::time_wait;
     d.summary = "TIME_WAIT";
     e.diagnosis = d;  // no remedies: an empty array
     events.push_back(e);
@@ -336,7 +336,7 @@ TEST(EventJsonParts, SocketObjects) {
 
 TEST(EventJsonParts, DiagnosisObject) {
   Diagnosis d;
-  d.code = "time_wait";
+  d.code = DiagnosisCode::time_wait;
   d.summary = "only \"TIME_WAIT\" left";
   d.remedies = {"wait", "set SO_REUSEADDR"};
   d.failures_in_window = 2;

@@ -143,7 +143,7 @@ Event failure(std::uint16_t port, const std::string& service = "nginx.service", 
   e.process.comm = "python3";
   if (!service.empty()) {
     Service s;
-    s.manager = "systemd";
+    s.manager = ManagerKind::systemd;
     s.name = service;
     e.process.service = s;
   }

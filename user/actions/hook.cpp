@@ -13,7 +13,7 @@ namespace {
 constexpr std::size_t kOutputCap = 64 << 10;
 
 std::string service_name(const std::optional<Service>& service) {
-  return service && service->manager != "none" ? service->name : std::string();
+  return service && service->manager != ManagerKind::none ? service->name : std::string();
 }
 
 }  // namespace
@@ -45,7 +45,7 @@ std::vector<std::string> hook_environment(const Event& event) {
       set("BINDTRACE_OWNER_SERVICE", service_name(h.service));
     }
   }
-  if (event.diagnosis) set("BINDTRACE_DIAGNOSIS", event.diagnosis->code);
+  if (event.diagnosis) set("BINDTRACE_DIAGNOSIS", std::string(diagnosis_code_name(event.diagnosis->code)));
   if (event.action) set("BINDTRACE_ACTION", event.action->result);
   return env;
 }

@@ -18,7 +18,7 @@ bool allow_list_empty(const ActionOptions& o) {
 }
 
 bool unit_matches(const std::optional<Service>& service, const std::string& wanted) {
-  if (!service || service->manager == "none") return false;
+  if (!service || service->manager == ManagerKind::none) return false;
   const Service& s = *service;
   return wanted == s.name || wanted == s.unit || wanted == s.program || wanted == s.container_id ||
          (!s.group.empty() && wanted == s.group + ":" + s.program);
@@ -156,7 +156,7 @@ Plan plan_action(const Event& event, const ActionOptions& options, const PolicyC
 
   if (options.act == ActKind::stop_unit) {
     const std::optional<Service>& service = holders.front().service;
-    if (!service || service->manager == "none") {
+    if (!service || service->manager == ManagerKind::none) {
       plan.refusal = "no manager is known for " + plan.target;
       return plan;
     }
@@ -166,7 +166,7 @@ Plan plan_action(const Event& event, const ActionOptions& options, const PolicyC
         return plan;
       }
     plan.target = describe_service(*service);
-    plan.rate_key = "unit " + service->manager + " " + service->name;
+    plan.rate_key = "unit " + std::string(manager_name(service->manager)) + " " + service->name;
   } else {
     plan.rate_key =
         "pid " + std::to_string(holders.front().pid) + " " + std::to_string(holders.front().start_time);

@@ -139,7 +139,7 @@ PolicyContext ActionRunner::context_for(const Event& event) const {
     if (auto facts = read_process_facts(h.pid, proc_root_)) context.facts.emplace(h.pid, std::move(*facts));
   if (options_.act == ActKind::stop_unit && !event.owner->holders.empty()) {
     const Holder& first = event.owner->holders.front();
-    if (first.service && first.service->manager == "supervisor")
+    if (first.service && first.service->manager == ManagerKind::supervisor)
       context.supervisord_config = find_supervisord_config(first.pid, proc_root_);
   }
   return context;

@@ -31,8 +31,9 @@ std::string first_line(const std::string& output) {
 }  // namespace
 
 UnitCommand unit_stop_command(const Service& service, const std::string& supervisord_config) {
-  const std::string& m = service.manager;
-  if (m == "systemd") {
+  const ManagerKind m = service.manager;
+  const std::string name_of_manager(manager_name(m));
+  if (m == ManagerKind::systemd) {
     if (service.unit.empty()) return {.refusal = "no systemd unit known"};
     if (service.scope == "session")
       return {.refusal = "the owner runs in a login session (" + service.unit + "); use --act stop-owner"};
@@ -43,7 +44,7 @@ UnitCommand unit_stop_command(const Service& service, const std::string& supervi
     }
     return {.argv = {"systemctl", "stop", service.unit}};
   }
-  if (m == "supervisor") {
+  if (m == ManagerKind::supervisor) {
     const std::string name = !service.group.empty() && !service.program.empty()
                                  ? service.group + ":" + service.program
                                  : service.name;
@@ -51,17 +52,17 @@ UnitCommand unit_stop_command(const Service& service, const std::string& supervi
     if (supervisord_config.empty()) return {.argv = {"supervisorctl", "stop", name}};
     return {.argv = {"supervisorctl", "-c", supervisord_config, "stop", name}};
   }
-  if (m == "docker" || m == "podman") {
+  if (m == ManagerKind::docker || m == ManagerKind::podman) {
     const std::string& id = service.container_id.empty() ? service.name : service.container_id;
     if (id.empty()) return {.refusal = "the container id is not known"};
-    return {.argv = {m, "stop", id}};
+    return {.argv = {name_of_manager, "stop", id}};
   }
-  if (m == "pm2") {
+  if (m == ManagerKind::pm2) {
     const std::string& name = service.program.empty() ? service.name : service.program;
     if (name.empty()) return {.refusal = "the pm2 app is not known"};
     return {.argv = {"pm2", "stop", name}};
   }
-  return {.refusal = "no manager command for " + m + " (use --act stop-owner)"};
+  return {.refusal = "no manager command for " + name_of_manager + " (use --act stop-owner)"};
 }
 
 std::string supervisord_config_from_argv(const std::vector<std::string>& argv, const std::string& cwd) {

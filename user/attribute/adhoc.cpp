@@ -21,10 +21,12 @@ std::optional<Service> adhoc_of(const ProcessSnapshot& snapshot) {
   const bool nohup = started_with_nohup(snapshot);
   if (!orphaned && !nohup) return std::nullopt;
   Service service;
-  service.manager = "adhoc";
+  service.manager = ManagerKind::adhoc;
   service.name = "pid " + std::to_string(snapshot.pid);
   if (orphaned) service.notes.emplace_back("orphaned");
   if (nohup) service.notes.emplace_back("nohup");
+  service.orphaned = orphaned;
+  service.nohup = nohup;
   return service;
 }
 

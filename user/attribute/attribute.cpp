@@ -18,14 +18,17 @@ namespace {
 
 Service from_container(ContainerMatch match) {
   Service service;
-  service.manager = std::move(match.manager);
+  service.manager = match.manager;
   service.name = std::move(match.name);
   service.container_id = std::move(match.id);
   service.runtime = std::move(match.runtime);
   service.pod_uid = std::move(match.pod_uid);
   service.uid = match.uid;
   service.outer = std::move(match.outer);
-  if (match.conmon) service.notes.emplace_back("conmon");
+  if (match.conmon) {
+    service.notes.emplace_back("conmon");
+    service.conmon = true;
+  }
   return service;
 }
 
@@ -39,7 +42,7 @@ void add_unit(Service& service, const SystemdUnit& unit) {
 
 Service from_unit(const SystemdUnit& unit) {
   Service service;
-  service.manager = "systemd";
+  service.manager = ManagerKind::systemd;
   service.name = unit.name;  // escaped: systemctl takes the real name
   add_unit(service, unit);
   return service;
@@ -80,6 +83,7 @@ Service attribute_by_precedence(const ProcessSnapshot& snapshot, const std::stri
   if (unit) {
     Service service = from_unit(*unit);
     service.notes.emplace_back("interactive");
+    service.interactive = true;
     return service;
   }
   return Service{};
@@ -106,7 +110,9 @@ Service attribute(const ProcessSnapshot& snapshot) {
 
   if (received_socket_from_systemd(snapshot)) {  // C2
     service.notes.emplace_back(kSocketHandedOverNote);
-    if (unit && service.manager == "systemd") service.socket_unit = default_socket_unit(unit->name);
+    service.socket_handed_over = true;
+    if (unit && service.manager == ManagerKind::systemd)
+      service.socket_unit = default_socket_unit(unit->name);
   }
   service.partial = std::move(partial);
   return service;

@@ -68,9 +68,9 @@ std::string pod_uid_above(const std::vector<std::string_view>& parts, std::size_
   return {};
 }
 
-ContainerMatch make(std::string_view manager, std::string_view runtime, std::string_view id) {
+ContainerMatch make(ManagerKind manager, std::string_view runtime, std::string_view id) {
   ContainerMatch match;
-  match.manager = std::string(manager);
+  match.manager = manager;
   match.runtime = std::string(runtime);
   match.id = std::string(id);
   match.name = short_id(id);
@@ -80,7 +80,7 @@ ContainerMatch make(std::string_view manager, std::string_view runtime, std::str
 // lxc containers are named, not numbered.
 ContainerMatch lxc(std::string_view name) {
   ContainerMatch match;
-  match.manager = "lxc";
+  match.manager = ManagerKind::lxc;
   match.runtime = "lxc";
   match.name = std::string(name);
   return match;
@@ -96,51 +96,52 @@ bool is_containerd_id(std::string_view id) {
 // The container named by parts[i] (and its neighbours), if any.
 std::optional<ContainerMatch> match_at(const std::vector<std::string_view>& parts, std::size_t i) {
   const std::string_view part = parts[i];
-  if (auto id = id_between(part, "docker-", ".scope")) return make("docker", "docker", *id);  // E1
+  if (auto id = id_between(part, "docker-", ".scope")) return make(ManagerKind::docker, "docker", *id);  // E1
   if (i > 0 && parts[i - 1] == "docker" && is_container_id(part))
-    return make("docker", "docker", part);  // E2
+    return make(ManagerKind::docker, "docker", part);  // E2
   if (auto id = id_between(part, "crio-conmon-", ".scope")) {
-    auto match = make("cri-o", "cri-o", *id);
+    auto match = make(ManagerKind::cri_o, "cri-o", *id);
     match.conmon = true;
     match.pod_uid = pod_uid_above(parts, i);
     return match;
   }
   if (auto id = id_between(part, "crio-", ".scope")) {  // E3
-    auto match = make("cri-o", "cri-o", *id);
+    auto match = make(ManagerKind::cri_o, "cri-o", *id);
     match.pod_uid = pod_uid_above(parts, i);
     return match;
   }
   if (auto id = id_between(part, "cri-containerd-", ".scope")) {  // E4
-    auto match = make("containerd", "containerd", *id);
+    auto match = make(ManagerKind::containerd, "containerd", *id);
     match.pod_uid = pod_uid_above(parts, i);
     return match;
   }
   // E6: kubelet's systemd driver on cgroup v1 writes "<slice>:<prefix>:<id>".
   for (const auto& [marker, manager] :
-       {std::pair<std::string_view, std::string_view>{":cri-containerd:", "containerd"},
-        {":crio:", "cri-o"},
-        {":docker:", "docker"}}) {
+       {std::pair<std::string_view, ManagerKind>{":cri-containerd:", ManagerKind::containerd},
+        {":crio:", ManagerKind::cri_o},
+        {":docker:", ManagerKind::docker}}) {
     const std::size_t at = part.find(marker);
     if (at == std::string_view::npos) continue;
     const std::string_view id = part.substr(at + marker.size());
     if (!is_container_id(id)) continue;
-    auto match = make(manager, manager, id);
+    auto match = make(manager, manager_name(manager), id);
     match.pod_uid = pod_uid_above(parts, i);
     return match;
   }
   // E5: /kubepods[/<qos>]/pod<uid>/<id> (cgroupfs driver): the runtime is not named.
   if (is_container_id(part) && i > 0 && parts[i - 1].starts_with("pod") && under_kubepods(parts, i)) {
-    auto match = make("kubernetes", "", part);
+    auto match = make(ManagerKind::kubernetes, "", part);
     match.pod_uid = pod_uid_above(parts, i);
     return match;
   }
   if (auto id = id_between(part, "libpod-conmon-", ".scope")) {  // E9
-    auto match = make("podman", "podman", *id);
+    auto match = make(ManagerKind::podman, "podman", *id);
     match.conmon = true;
     return match;
   }
-  if (auto id = id_between(part, "libpod-", ".scope")) return make("podman", "podman", *id);    // E8
-  if (auto id = id_between(part, "libpod-payload-", "")) return make("podman", "podman", *id);  // E10
+  if (auto id = id_between(part, "libpod-", ".scope")) return make(ManagerKind::podman, "podman", *id);  // E8
+  if (auto id = id_between(part, "libpod-payload-", ""))
+    return make(ManagerKind::podman, "podman", *id);  // E10
   // E11: lxc 4+ "lxc.payload.<name>", older "lxc/<name>".
   constexpr std::string_view kLxcPayload = "lxc.payload.";
   if (part.starts_with(kLxcPayload) && part.size() > kLxcPayload.size()) {
@@ -153,7 +154,7 @@ std::optional<ContainerMatch> match_at(const std::vector<std::string_view>& part
   if (i > 0 && is_containerd_id(part) &&
       std::find(kContainerdNamespaces.begin(), kContainerdNamespaces.end(), parts[i - 1]) !=
           kContainerdNamespaces.end()) {
-    return make("containerd", "containerd", part);
+    return make(ManagerKind::containerd, "containerd", part);
   }
   return std::nullopt;
 }

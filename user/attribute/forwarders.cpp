@@ -15,12 +15,13 @@ using attribute_detail::short_id;
 
 constexpr std::string_view kForwarderNote = "port forwarder";
 
-Service container_service(std::string_view manager, std::string name) {
+Service container_service(ManagerKind manager, std::string name) {
   Service service;
-  service.manager = std::string(manager);
-  service.runtime = std::string(manager);
+  service.manager = manager;
+  service.runtime = std::string(manager_name(manager));
   service.name = std::move(name);
   service.notes.emplace_back(kForwarderNote);
+  service.forwarder = true;
   return service;
 }
 
@@ -30,7 +31,7 @@ Service docker_proxy(const ProcessSnapshot& snapshot) {
   const auto port = option_value(snapshot.argv, {"-container-port", "--container-port"});
   std::string name = "a docker container";
   if (ip) name = "container at " + *ip + (port ? ":" + *port : "");
-  auto service = container_service("docker", std::move(name));
+  auto service = container_service(ManagerKind::docker, std::move(name));
   if (const auto host_port = option_value(snapshot.argv, {"-host-port", "--host-port"})) {
     service.notes.push_back("host port " + *host_port);
   }
@@ -42,9 +43,12 @@ Service conmon(const ProcessSnapshot& snapshot) {
   const auto id = option_value(snapshot.argv, {"-c", "--cid"});
   const auto name = option_value(snapshot.argv, {"-n", "--name"});
   const bool kubelet = name && name->starts_with("k8s_");
-  Service service = container_service(kubelet ? "cri-o" : "podman", name ? *name : short_id(id.value_or("")));
+  Service service = container_service(kubelet ? ManagerKind::cri_o : ManagerKind::podman,
+                                      name ? *name : short_id(id.value_or("")));
   service.container_id = id.value_or("");
-  service.notes = {"conmon"};
+  service.notes = {"conmon"};  // the monitor, not a forwarder of its own
+  service.forwarder = false;
+  service.conmon = true;
   return service;
 }
 
@@ -52,7 +56,7 @@ Service conmon(const ProcessSnapshot& snapshot) {
 std::optional<Service> pasta(const ProcessSnapshot& snapshot) {
   const auto netns = option_value(snapshot.argv, {"--netns"});
   if (!netns) return std::nullopt;
-  Service service = container_service("podman", "container with netns " + *netns);
+  Service service = container_service(ManagerKind::podman, "container with netns " + *netns);
   constexpr std::string_view kRunUser = "/run/user/";
   if (std::string_view(*netns).starts_with(kRunUser)) {
     const std::string_view rest = std::string_view(*netns).substr(kRunUser.size());
@@ -68,7 +72,7 @@ std::optional<Service> slirp4netns(const ProcessSnapshot& snapshot) {
   std::string_view file = basename_of(*socket);
   if (!file.ends_with(".net") || file.size() == 4) return std::nullopt;
   file.remove_suffix(4);
-  Service service = container_service("podman", short_id(file));
+  Service service = container_service(ManagerKind::podman, short_id(file));
   service.container_id = std::string(file);
   service.uid = snapshot.uid;
   return service;
@@ -81,12 +85,12 @@ std::optional<Service> forwarder_of(const ProcessSnapshot& snapshot) {
   if (program == "docker-proxy" || snapshot.comm == "docker-proxy") return docker_proxy(snapshot);
   if (program == "dockerd" || snapshot.comm == "dockerd") {
     // F2: with the userland proxy off, dockerd reserves published ports itself.
-    return container_service("docker", "a container publishing this port (held by dockerd)");
+    return container_service(ManagerKind::docker, "a container publishing this port (held by dockerd)");
   }
   if (program == "conmon" || snapshot.comm == "conmon") return conmon(snapshot);
   if (program.starts_with("rootlessport") || snapshot.comm.starts_with("rootlessport")) {
     // F4: the container is the one whose netns rootlessport-child joined: ask podman.
-    Service service = container_service("podman", "a rootless podman container (rootlessport)");
+    Service service = container_service(ManagerKind::podman, "a rootless podman container (rootlessport)");
     service.uid = snapshot.uid;
     return service;
   }

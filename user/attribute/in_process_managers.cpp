@@ -22,9 +22,9 @@ struct Candidate {
   std::size_t distance = 0;
 };
 
-Service managed(std::string_view manager, std::string name) {
+Service managed(ManagerKind manager, std::string name) {
   Service service;
-  service.manager = std::string(manager);
+  service.manager = manager;
   service.name = std::move(name);
   return service;
 }
@@ -63,9 +63,10 @@ std::optional<Candidate> supervisor(const ProcessSnapshot& snapshot) {
   if (!program) {
     // Without the environment only the manager is known, not the program.
     if (snapshot.environ_readable) return std::nullopt;
-    return Candidate{managed("supervisor", ""), *at};
+    return Candidate{managed(ManagerKind::supervisor, ""), *at};
   }
-  Service service = managed("supervisor", group && !group->empty() ? *group + ":" + *program : *program);
+  Service service =
+      managed(ManagerKind::supervisor, group && !group->empty() ? *group + ":" + *program : *program);
   service.program = *program;
   service.group = group ? *group : "";
   return Candidate{std::move(service), *at};
@@ -80,7 +81,7 @@ std::optional<Candidate> pm2(const ProcessSnapshot& snapshot) {
     return ancestor.cmdline.starts_with("PM2 v") && ancestor.cmdline.find("God Daemon") != std::string::npos;
   });
   if (!at) return std::nullopt;
-  Service service = managed("pm2", *name);
+  Service service = managed(ManagerKind::pm2, *name);
   service.program = *name;
   service.notes.push_back("pm2 id " + *id);
   return Candidate{std::move(service), *at};
@@ -88,7 +89,7 @@ std::optional<Candidate> pm2(const ProcessSnapshot& snapshot) {
 
 // G2 / G3: the supervising process names the service directory.
 std::optional<Candidate> service_directory_supervisor(const ProcessSnapshot& snapshot,
-                                                      std::string_view program, std::string_view manager) {
+                                                      std::string_view program, ManagerKind manager) {
   const auto at =
       nearest_ancestor(snapshot, [&](const Ancestor& ancestor) { return runs(ancestor, program); });
   if (!at) return std::nullopt;
@@ -100,17 +101,18 @@ std::optional<Candidate> service_directory_supervisor(const ProcessSnapshot& sna
 // G4: RC_SVCNAME, confirmed by supervise-daemon or the cgroup "/openrc.<svc>".
 std::optional<Candidate> openrc(const ProcessSnapshot& snapshot, std::string_view cgroup_path,
                                 bool cgroup_has_service) {
-  if (auto found = service_directory_supervisor(snapshot, "supervise-daemon", "openrc")) return found;
+  if (auto found = service_directory_supervisor(snapshot, "supervise-daemon", ManagerKind::openrc))
+    return found;
   constexpr std::string_view kPrefix = "openrc.";
   for (const std::string_view part : split_path(cgroup_path)) {
     if (part.starts_with(kPrefix) && part.size() > kPrefix.size()) {
-      return Candidate{managed("openrc", std::string(part.substr(kPrefix.size()))),
+      return Candidate{managed(ManagerKind::openrc, std::string(part.substr(kPrefix.size()))),
                        snapshot.ancestors.size()};
     }
   }
   const std::string* name = env_of(snapshot, "RC_SVCNAME");
   if (!name || name->empty() || cgroup_has_service) return std::nullopt;
-  return Candidate{managed("openrc", *name), snapshot.ancestors.size() + 1};
+  return Candidate{managed(ManagerKind::openrc, *name), snapshot.ancestors.size() + 1};
 }
 
 // G5: TMUX="<socket>,<server pid>,<session>", TMUX_PANE="%3"; or a tmux-spawn-<uuid>.scope cgroup.
@@ -123,19 +125,22 @@ std::optional<Candidate> tmux(const ProcessSnapshot& snapshot, std::string_view 
       const auto server = parse_u32(std::string_view(*value).substr(first + 1, second - first - 1));
       const auto at = nearest_ancestor(
           snapshot, [&](const Ancestor& ancestor) { return server && ancestor.pid == *server; });
-      if (server && at) found = Candidate{managed("tmux", "tmux server " + std::to_string(*server)), *at};
+      if (server && at)
+        found = Candidate{managed(ManagerKind::tmux, "tmux server " + std::to_string(*server)), *at};
     }
   }
   if (!found) {
     for (const std::string_view part : split_path(cgroup_path)) {
       if (part.starts_with("tmux-spawn-") && part.ends_with(".scope")) {
-        found = Candidate{managed("tmux", "tmux"), snapshot.ancestors.size()};
+        found = Candidate{managed(ManagerKind::tmux, "tmux"), snapshot.ancestors.size()};
       }
     }
   }
   if (found) {
-    if (const std::string* pane = env_of(snapshot, "TMUX_PANE"))
+    if (const std::string* pane = env_of(snapshot, "TMUX_PANE")) {
       found->service.notes.push_back("pane " + *pane);
+      found->service.pane = *pane;
+    }
   }
   return found;
 }
@@ -149,7 +154,7 @@ std::optional<Candidate> screen(const ProcessSnapshot& snapshot) {
   const auto at =
       nearest_ancestor(snapshot, [&](const Ancestor& ancestor) { return ancestor.pid == *session; });
   if (!at) return std::nullopt;
-  return Candidate{managed("screen", "screen session " + std::to_string(*session)), *at};
+  return Candidate{managed(ManagerKind::screen, "screen session " + std::to_string(*session)), *at};
 }
 
 }  // namespace
@@ -162,8 +167,8 @@ std::optional<Service> in_process_manager_of(const ProcessSnapshot& snapshot, st
   };
   consider(supervisor(snapshot));
   consider(pm2(snapshot));
-  consider(service_directory_supervisor(snapshot, "runsv", "runit"));
-  consider(service_directory_supervisor(snapshot, "s6-supervise", "s6"));
+  consider(service_directory_supervisor(snapshot, "runsv", ManagerKind::runit));
+  consider(service_directory_supervisor(snapshot, "s6-supervise", ManagerKind::s6));
   consider(openrc(snapshot, cgroup_path, cgroup_has_service));
   consider(tmux(snapshot, cgroup_path));
   consider(screen(snapshot));

@@ -20,38 +20,45 @@ Service attribute_exited_process(const std::string& cgroup_path, const std::stri
   Service service = attribute(snapshot);
   // Only the cgroup is known: environment and ancestors went with the process.
   service.partial = "process exited; attributed from its cgroup";
-  if (service.manager == "adhoc") {
-    service.manager = "none";
+  if (service.manager == ManagerKind::adhoc) {
+    service.manager = ManagerKind::none;
     service.name.clear();
     service.notes.clear();
+    service.orphaned = false;
+    service.nohup = false;
   }
   return service;
 }
 
+bool holds_port_for_container(const Service& service) noexcept {
+  return service.forwarder || service.conmon;
+}
+
 std::string describe_service(const Service& s) {
   std::string text;
-  const std::string& m = s.manager;
-  if (m == "none" || m.empty()) {
+  const ManagerKind m = s.manager;
+  const std::string name(manager_name(m));
+  if (m == ManagerKind::none) {
     text = "";
-  } else if (m == "systemd") {
+  } else if (m == ManagerKind::systemd) {
     if (s.scope == "user") text = "systemd user unit " + s.name + (s.uid ? " (uid " + std::to_string(*s.uid) + ")" : "");
     else if (s.scope == "session") text = "login session " + s.name + (s.uid ? " (uid " + std::to_string(*s.uid) + ")" : "");
     else text = "systemd unit " + s.name;
     if (!s.socket_unit.empty()) text += ", socket " + s.socket_unit;
-  } else if (m == "supervisor") {
+  } else if (m == ManagerKind::supervisor) {
     text = "supervisor program " + (s.name.empty() ? std::string("(unknown)") : s.name);
-  } else if (m == "docker" || m == "podman" || m == "containerd" || m == "cri-o" || m == "kubernetes" || m == "lxc") {
-    text = m + " container " + s.name;
+  } else if (is_container_manager(m)) {
+    text = name + " container " + s.name;
     if (!s.pod_uid.empty()) text += ", pod " + s.pod_uid;
-  } else if (m == "pm2") {
+  } else if (m == ManagerKind::pm2) {
     text = "pm2 app " + s.name;
-  } else if (m == "runit" || m == "s6" || m == "openrc") {
-    text = m + " service " + s.name;
-  } else if (m == "adhoc") {
+  } else if (m == ManagerKind::runit || m == ManagerKind::s6 || m == ManagerKind::openrc) {
+    text = name + " service " + s.name;
+  } else if (m == ManagerKind::adhoc) {
     text = "ad hoc";
     if (!s.name.empty()) text += " " + s.name;
   } else {
-    text = m + " " + s.name;
+    text = name + " " + s.name;
   }
   if (!s.outer.empty()) text += " (inside " + s.outer + ")";
   for (const std::string& note : s.notes)

@@ -24,10 +24,11 @@ bool runs_systemd(const ProcessSnapshot& snapshot) {
 std::optional<Service> socket_unit_holder(const ProcessSnapshot& snapshot, std::string_view cgroup_path) {
   if (snapshot.pid == 1 && runs_systemd(snapshot)) {  // C1
     Service service;
-    service.manager = "systemd";
+    service.manager = ManagerKind::systemd;
     service.name = "a .socket unit of systemd (pid 1)";
     service.scope = "system";
     service.notes.emplace_back(kSocketActivationNote);
+    service.socket_activation = true;
     return service;
   }
   if (!runs_systemd(snapshot)) return std::nullopt;
@@ -37,12 +38,13 @@ std::optional<Service> socket_unit_holder(const ProcessSnapshot& snapshot, std::
   const auto uid = user_manager_uid(parts[parts.size() - 2]);
   if (!uid) return std::nullopt;
   Service service;
-  service.manager = "systemd";
+  service.manager = ManagerKind::systemd;
   service.name = "a user .socket unit of systemd --user (pid " + std::to_string(snapshot.pid) + ")";
   service.scope = "user";
   service.uid = uid;
   service.outer = std::string(parts[parts.size() - 2]);
   service.notes.emplace_back(kSocketActivationNote);
+  service.socket_activation = true;
   return service;
 }
 

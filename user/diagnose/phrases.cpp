@@ -9,22 +9,12 @@
 
 namespace bindtrace::diagnose_detail {
 
-bool has_note(const Service& s, std::string_view prefix) {
-  return std::any_of(s.notes.begin(), s.notes.end(),
-                     [&](const std::string& n) { return n.starts_with(prefix); });
-}
-
-bool is_container_manager(std::string_view m) {
-  return m == "docker" || m == "podman" || m == "containerd" || m == "cri-o" || m == "kubernetes" ||
-         m == "lxc";
-}
-
 // No manager restarts it: a shell, a terminal multiplexer, an orphan.
 bool is_interactive(const std::optional<Service>& s) {
   if (!s) return true;
-  const std::string& m = s->manager;
-  return m.empty() || m == "none" || m == "adhoc" || m == "tmux" || m == "screen" ||
-         (m == "systemd" && (s->scope == "session" || has_note(*s, "interactive")));
+  const ManagerKind m = s->manager;
+  return m == ManagerKind::none || m == ManagerKind::adhoc || m == ManagerKind::tmux ||
+         m == ManagerKind::screen || (m == ManagerKind::systemd && (s->scope == "session" || s->interactive));
 }
 
 // The same manager entry: same manager, same name, same level.
@@ -35,7 +25,7 @@ bool same_manager_entry(const Service& a, const Service& b) {
 // A systemd system unit, or something a user's manager runs (a user unit, a rootless container).
 Level level_of(const std::optional<Service>& s) {
   if (!s) return Level::unknown;
-  if (s->manager == "systemd") {
+  if (s->manager == ManagerKind::systemd) {
     if (s->scope == "system") return Level::system;
     if (s->scope == "user") return Level::user;
     return Level::unknown;
@@ -57,7 +47,7 @@ bool is_container_ref(std::string_view name) {
 // What a person reads: "systemd unit x.service", "docker (container at 172.17.0.2:8000)".
 std::string service_phrase(const Service& s) {
   if (is_container_manager(s.manager) && !is_container_ref(s.name) && s.pod_uid.empty()) {
-    return s.manager + " (" + s.name + ")";
+    return std::string(manager_name(s.manager)) + " (" + s.name + ")";
   }
   // The partial note belongs to the process line, not to a one-line summary.
   Service without_partial = s;
@@ -83,7 +73,7 @@ std::string supervisor_program(const Service& s) {
 }
 
 bool is_forwarder(const Holder& h) {
-  return h.service && (has_note(*h.service, "port forwarder") || has_note(*h.service, "conmon"));
+  return h.service && holds_port_for_container(*h.service);
 }
 
 bool is_containerized(const Holder& h) {
@@ -91,8 +81,8 @@ bool is_containerized(const Holder& h) {
 }
 
 bool is_socket_activated(const Holder& h) {
-  return h.service && (!h.service->socket_unit.empty() || has_note(*h.service, "socket handed over") ||
-                       has_note(*h.service, "socket activation"));
+  return h.service &&
+         (!h.service->socket_unit.empty() || h.service->socket_handed_over || h.service->socket_activation);
 }
 
 std::string endpoint_text(const Event& e) {

@@ -12,8 +12,6 @@
 
 namespace bindtrace::diagnose_detail {
 
-[[nodiscard]] bool has_note(const Service& s, std::string_view prefix);
-[[nodiscard]] bool is_container_manager(std::string_view m);
 // No manager restarts it: a shell, a terminal multiplexer, an orphan.
 [[nodiscard]] bool is_interactive(const std::optional<Service>& s);
 // The same manager entry: same manager, same name, same level.

@@ -22,25 +22,25 @@ std::string stop_remedy(const std::optional<Service>& service, std::uint32_t pid
                         std::string_view why) {
   if (!service || is_interactive(service)) {
     std::string where;
-    if (service && service->manager == "tmux") {
+    if (service && service->manager == ManagerKind::tmux) {
       where = "it runs in " + service->name;
-      for (const std::string& note : service->notes)
-        if (note.starts_with("pane ")) where += ", " + note;
-    } else if (service && service->manager == "screen") {
+      if (!service->pane.empty()) where += ", pane " + service->pane;
+    } else if (service && service->manager == ManagerKind::screen) {
       where = "it runs in " + service->name;
     }
     return with_note(kill_command(pid), join_notes(std::string(why), where));
   }
   const Service& s = *service;
-  const std::string& m = s.manager;
-  if (m == "systemd") {
+  const ManagerKind m = s.manager;
+  const std::string name(manager_name(m));
+  if (m == ManagerKind::systemd) {
     if (s.name.ends_with(".service"))
       return with_note(systemctl(s) + "disable --now " + shell_quote(s.name),
                        join_notes(std::string(why), user_note(s)));
     return with_note(systemctl(s) + "stop " + shell_quote(s.name),
                      join_notes(std::string(why), user_note(s)));
   }
-  if (m == "supervisor") {
+  if (m == ManagerKind::supervisor) {
     if (s.name.empty()) {
       return with_note("supervisorctl status",
                        join_notes(std::string(why), "find the program running pid " + std::to_string(pid)));
@@ -49,16 +49,16 @@ std::string stop_remedy(const std::optional<Service>& service, std::uint32_t pid
                      join_notes(std::string(why), "then remove its [program:" + supervisor_program(s) +
                                                       "] section and run supervisorctl update"));
   }
-  if (m == "pm2") return with_note("pm2 delete " + shell_quote(s.name) + " && pm2 save", why);
-  if (m == "runit")
+  if (m == ManagerKind::pm2) return with_note("pm2 delete " + shell_quote(s.name) + " && pm2 save", why);
+  if (m == ManagerKind::runit)
     return with_note(
         "sv down " + shell_quote(s.name),
         join_notes(std::string(why), "remove its link from the service directory to keep it down"));
-  if (m == "s6") return with_note("s6-svc -d " + shell_quote("/run/service/" + s.name), why);
-  if (m == "openrc")
+  if (m == ManagerKind::s6) return with_note("s6-svc -d " + shell_quote("/run/service/" + s.name), why);
+  if (m == ManagerKind::openrc)
     return with_note("rc-service " + shell_quote(s.name) + " stop && rc-update del " + shell_quote(s.name),
                      why);
-  if (!s.pod_uid.empty() || m == "kubernetes") {
+  if (!s.pod_uid.empty() || m == ManagerKind::kubernetes) {
     // The kubelet restarts what is killed under it: find the pod, change its spec.
     return with_note(
         "kubectl get pods -A -o custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,"
@@ -67,7 +67,7 @@ std::string stop_remedy(const std::optional<Service>& service, std::uint32_t pid
         join_notes(std::string(why),
                    "the pod publishing the port: change its hostPort or expose it through a Service"));
   }
-  if (m == "docker" || m == "podman") {
+  if (m == ManagerKind::docker || m == ManagerKind::podman) {
     std::string note = join_notes(std::string(why), user_note(s));
     if (s.uid && *s.uid != 0 && s.scope != "user")
       note = join_notes(note, "run it as uid " + std::to_string(*s.uid));
@@ -76,34 +76,35 @@ std::string stop_remedy(const std::optional<Service>& service, std::uint32_t pid
       Service unit;
       unit.scope = s.uid && *s.uid != 0 ? "user" : "system";
       return with_note(systemctl(unit) + "disable --now " + shell_quote(s.outer),
-                       join_notes(note, "the unit that runs " + m + " container " + s.name));
+                       join_notes(note, "the unit that runs " + name + " container " + s.name));
     }
     if (!is_container_ref(s.name)) {
-      if (m == "docker")
+      if (m == ManagerKind::docker)
         return with_note("docker ps --filter publish=" + std::to_string(port),
                          join_notes(note, "find the container, then docker stop it"));
       return with_note("podman ps --format '{{.Names}} {{.Ports}}' | grep ':" + std::to_string(port) + "->'",
                        join_notes(note, "find the container, then podman stop it"));
     }
-    return with_note(m + " stop " + shell_quote(s.name),
+    return with_note(name + " stop " + shell_quote(s.name),
                      join_notes(note, "and drop its --restart policy or compose entry"));
   }
-  if (m == "cri-o" || m == "containerd")
+  if (m == ManagerKind::cri_o || m == ManagerKind::containerd)
     return with_note("crictl stop " + shell_quote(s.container_id.empty() ? s.name : s.container_id), why);
-  if (m == "lxc") return with_note("lxc-stop -n " + shell_quote(s.name), why);
+  if (m == ManagerKind::lxc) return with_note("lxc-stop -n " + shell_quote(s.name), why);
   return with_note(kill_command(pid), why);
 }
 
 // The command that restarts the managed copy, for someone who started a second one by hand.
 std::optional<std::string> restart_command(const Service& s) {
-  const std::string& m = s.manager;
-  if (m == "systemd" && s.name.ends_with(".service")) return systemctl(s) + "restart " + shell_quote(s.name);
-  if (m == "supervisor" && !s.name.empty()) return "supervisorctl restart " + shell_quote(s.name);
-  if (m == "pm2") return "pm2 restart " + shell_quote(s.name);
-  if ((m == "docker" || m == "podman") && is_container_ref(s.name))
-    return m + " restart " + shell_quote(s.name);
-  if (m == "runit") return "sv restart " + shell_quote(s.name);
-  if (m == "openrc") return "rc-service " + shell_quote(s.name) + " restart";
+  const ManagerKind m = s.manager;
+  if (m == ManagerKind::systemd && s.name.ends_with(".service"))
+    return systemctl(s) + "restart " + shell_quote(s.name);
+  if (m == ManagerKind::supervisor && !s.name.empty()) return "supervisorctl restart " + shell_quote(s.name);
+  if (m == ManagerKind::pm2) return "pm2 restart " + shell_quote(s.name);
+  if ((m == ManagerKind::docker || m == ManagerKind::podman) && is_container_ref(s.name))
+    return std::string(manager_name(m)) + " restart " + shell_quote(s.name);
+  if (m == ManagerKind::runit) return "sv restart " + shell_quote(s.name);
+  if (m == ManagerKind::openrc) return "rc-service " + shell_quote(s.name) + " restart";
   return std::nullopt;
 }
 

@@ -19,9 +19,9 @@
 namespace bindtrace::diagnose_detail {
 namespace {
 
-Diagnosis make(std::string code, std::string summary, std::vector<std::string> remedies = {}) {
+Diagnosis make(DiagnosisCode code, std::string summary, std::vector<std::string> remedies = {}) {
   Diagnosis d;
-  d.code = std::move(code);
+  d.code = code;
   d.summary = std::move(summary);
   d.remedies = std::move(remedies);
   return d;
@@ -45,9 +45,10 @@ std::optional<Diagnosis> privileged_port(const Event& e, const DiagnosisContext&
   if (e.endpoint.port == 0 || e.endpoint.port >= c.unprivileged_port_start || e.process.uid == 0)
     return std::nullopt;
   const std::string start = std::to_string(c.unprivileged_port_start);
-  Diagnosis d = make("privileged_port", "port " + std::to_string(e.endpoint.port) + " is below " + start +
-                                            " (net.ipv4.ip_unprivileged_port_start) and uid " +
-                                            std::to_string(e.process.uid) + " lacks CAP_NET_BIND_SERVICE");
+  Diagnosis d =
+      make(DiagnosisCode::privileged_port, "port " + std::to_string(e.endpoint.port) + " is below " + start +
+                                               " (net.ipv4.ip_unprivileged_port_start) and uid " +
+                                               std::to_string(e.process.uid) + " lacks CAP_NET_BIND_SERVICE");
   const ProgramIdentity id = identity_of(e.process);
   const bool interpreted = script_of(id).interpreter != Interpreter::none;
   std::string target;
@@ -63,10 +64,10 @@ std::optional<Diagnosis> privileged_port(const Event& e, const DiagnosisContext&
                   interpreted ? "note: every script this interpreter runs gets the capability" : ""));
   }
   const auto& s = e.process.service;
-  if (s && s->manager == "systemd" && s->scope == "system" && s->name.ends_with(".service")) {
+  if (s && s->manager == ManagerKind::systemd && s->scope == "system" && s->name.ends_with(".service")) {
     d.remedies.push_back(with_note("systemctl edit " + shell_quote(s->name),
                                    "add under [Service]: AmbientCapabilities=CAP_NET_BIND_SERVICE"));
-  } else if (!s || s->manager != "systemd") {
+  } else if (!s || s->manager != ManagerKind::systemd) {
     // A user manager has no capabilities to hand out: only system units can use this.
     d.remedies.emplace_back("for a systemd unit: AmbientCapabilities=CAP_NET_BIND_SERVICE under [Service]");
   }
@@ -86,7 +87,7 @@ std::optional<Diagnosis> address_not_available(const Event& e) {
   if (e.err != EADDRNOTAVAIL && !connect_in_use) return std::nullopt;
   if (e.op == Op::bind) {
     const bool v6 = e.endpoint.family == Family::ipv6 && !e.endpoint.v4_mapped;
-    Diagnosis d = make("address_not_available",
+    Diagnosis d = make(DiagnosisCode::address_not_available,
                        "bind() to " + endpoint_text(e) + " failed: the address " + e.endpoint.address +
                            " is not configured on any interface in this network namespace");
     d.remedies.push_back(with_note("ip -br addr", "list the addresses this namespace has"));
@@ -97,7 +98,7 @@ std::optional<Diagnosis> address_not_available(const Event& e) {
     d.remedies.push_back(
         with_note(std::string("sysctl -w net.") + (v6 ? "ipv6" : "ipv4") + ".ip_nonlocal_bind=1",
                   "for an address that comes later (VIP, failover); or IP_FREEBIND on the socket"));
-    if (v6 || (e.process.service && e.process.service->manager == "systemd")) {
+    if (v6 || (e.process.service && e.process.service->manager == ManagerKind::systemd)) {
       d.remedies.emplace_back(
           "at boot the address may not be up yet (IPv6 stays tentative during DAD): order the unit "
           "After=network-online.target");
@@ -105,7 +106,7 @@ std::optional<Diagnosis> address_not_available(const Event& e) {
     return d;
   }
   Diagnosis d =
-      make("address_not_available",
+      make(DiagnosisCode::address_not_available,
            op_call(e) + " to " + endpoint_text(e) +
                " failed: no free local port (ephemeral ports exhausted) or the 4-tuple is already taken");
   d.remedies.push_back(
@@ -129,7 +130,7 @@ Diagnosis listen_conflict(const Event& e) {
   }
   summary += "; SO_REUSEADDR lets two sockets bind, not both listen";
   return make(
-      "listen_conflict", std::move(summary),
+      DiagnosisCode::listen_conflict, std::move(summary),
       {"only one socket may listen on an address:port: close the extra one (a bind() left over without "
        "listen(), or a second socket bound with SO_REUSEADDR)",
        "to share the port, set SO_REUSEPORT on both sockets before bind(), in processes of the same uid"});
@@ -183,7 +184,7 @@ Diagnosis time_wait(const Event& e, const Owner& owner) {
     remedies.emplace_back("set SO_REUSEADDR on the listening socket before bind()");
     remedies.push_back("or wait " + wait + ": the kernel frees them by then");
   }
-  return make("time_wait", std::move(summary), std::move(remedies));
+  return make(DiagnosisCode::time_wait, std::move(summary), std::move(remedies));
 }
 
 // Rule 5.
@@ -195,10 +196,10 @@ std::optional<Diagnosis> socket_activation(const Event& e, const Owner& owner) {
   const bool user = s && s->scope == "user";
   const std::string ctl = user ? "systemctl --user " : "systemctl ";
   Diagnosis d;
-  d.code = "socket_activation";
+  d.code = DiagnosisCode::socket_activation;
   if (s && h && !s->socket_unit.empty()) {
     const std::string& socket_unit = s->socket_unit;
-    std::string service_unit = s->manager == "systemd" ? s->name : std::string{};
+    std::string service_unit = s->manager == ManagerKind::systemd ? s->name : std::string{};
     d.summary =
         "systemd socket unit " + socket_unit + " holds " + endpoint_text(e) + " and hands it to " +
         (service_unit.empty() ? holder_text(*h) : service_unit + " (pid " + std::to_string(h->pid) + ")") +
@@ -235,7 +236,7 @@ std::optional<Diagnosis> reuseport_mismatch(const Event& e, const Owner& owner) 
     const std::string who = "the listener " + to_string(theirs) + " of " +
                             (h ? holder_text(*h) : "socket inode " + std::to_string(s.inode));
     Diagnosis d;
-    d.code = "reuseport_mismatch";
+    d.code = DiagnosisCode::reuseport_mismatch;
     if (one_side) {
       d.summary = std::string("SO_REUSEPORT is set on ") + (e.socket.reuseport ? "the new socket" : who) +
                   " but not on " + (e.socket.reuseport ? who : "the new socket");
@@ -267,7 +268,7 @@ std::optional<Diagnosis> system_vs_user(const Event& e, const Owner& owner) {
   const std::uint32_t user_pid = mine == Level::user ? e.process.pid : h->pid;
   const std::uint32_t system_pid = mine == Level::user ? h->pid : e.process.pid;
   Diagnosis d;
-  d.code = "system_vs_user";
+  d.code = DiagnosisCode::system_vs_user;
   d.summary = port_text(e) + " is wanted at system level by " + service_phrase(system_side) +
               " and at user level by " + service_phrase(user_side) + "; the " +
               (mine == Level::user ? "system" : "user") + " one holds it (" +
@@ -278,7 +279,7 @@ std::optional<Diagnosis> system_vs_user(const Event& e, const Owner& owner) {
   const std::uint32_t first_pid = mine == Level::user ? user_pid : system_pid;
   const std::uint32_t second_pid = mine == Level::user ? system_pid : user_pid;
   auto add_mask = [&](const Service& s) {
-    if (&s == &user_side && s.manager == "systemd" && s.name.ends_with(".service")) {
+    if (&s == &user_side && s.manager == ManagerKind::systemd && s.name.ends_with(".service")) {
       d.remedies.push_back(with_note("systemctl --user mask " + shell_quote(s.name),
                                      join_notes("so nothing starts it again", user_note(s))));
     }
@@ -304,13 +305,13 @@ std::optional<Diagnosis> own_socket(const Event& e, const Owner& owner) {
   });
   if (dual != owner.sockets.end() && e.endpoint.family == Family::ipv4) {
     return make(
-        "unknown",
+        DiagnosisCode::unknown,
         "pid " + std::to_string(e.process.pid) + " itself holds [::]:" + std::to_string(e.endpoint.port) +
             " without IPV6_V6ONLY, which already covers " + endpoint_text(e),
         {"set IPV6_V6ONLY on the IPv6 socket before bind(), or bind only [::] (it accepts IPv4 too)"});
   }
   return make(
-      "unknown",
+      DiagnosisCode::unknown,
       "pid " + std::to_string(e.process.pid) + " itself already holds " + endpoint_text(e) +
           (h->fd >= 0 ? " (fd " + std::to_string(h->fd) + ")" : std::string{}) + ": it binds the port twice",
       {"bind each address:port once per process (check the configuration for a repeated listen address)"});
@@ -328,15 +329,16 @@ std::optional<Diagnosis> same_program_rules(const Event& e, const Owner& owner, 
   if (is_interactive(h->service) ||
       (e.process.service && h->service && same_manager_entry(*e.process.service, *h->service))) {
     Diagnosis d;
-    d.code = "stale_instance";
+    d.code = DiagnosisCode::stale_instance;
     d.summary = "an earlier instance of the same program (" + program + ", pid " + std::to_string(h->pid) +
                 started_text(e, *h, c.ns_per_clock_tick) + ") still holds " + endpoint_text(e);
-    const bool orphaned = h->service && has_note(*h->service, "orphaned");
+    const bool orphaned = h->service && h->service->orphaned;
     if (orphaned)
       d.summary += ": it was left behind by a closed terminal (orphaned)";
-    else if (h->service && has_note(*h->service, "nohup"))
+    else if (h->service && h->service->nohup)
       d.summary += ": it was started with nohup";
-    else if (h->service && (h->service->manager == "tmux" || h->service->manager == "screen"))
+    else if (h->service &&
+             (h->service->manager == ManagerKind::tmux || h->service->manager == ManagerKind::screen))
       d.summary += ": it still runs in " + h->service->name;
     else if (h->service && !is_interactive(h->service))
       d.summary += ", in the same " + service_phrase(*h->service);
@@ -345,7 +347,7 @@ std::optional<Diagnosis> same_program_rules(const Event& e, const Owner& owner, 
         stop_remedy(is_interactive(h->service) ? h->service : std::nullopt, h->pid, port, "then retry"));
     d.remedies.push_back(
         with_note("kill -KILL " + std::to_string(h->pid), "only if it is still there after a few seconds"));
-    if (h->service && h->service->manager == "systemd" && !is_interactive(h->service)) {
+    if (h->service && h->service->manager == ManagerKind::systemd && !is_interactive(h->service)) {
       d.remedies.push_back(
           with_note("systemctl show -p KillMode " + shell_quote(h->service->name),
                     "a process from an earlier start survived; KillMode=control-group stops them all"));
@@ -356,7 +358,7 @@ std::optional<Diagnosis> same_program_rules(const Event& e, const Owner& owner, 
   // Different managers run the same program. Lead with stopping the side that failed:
   // it serves nothing, so that costs no downtime and ends its restart loop.
   Diagnosis d;
-  d.code = "duplicate_manager";
+  d.code = DiagnosisCode::duplicate_manager;
   const std::string holder_service = service_phrase(*h->service);
   const std::string my_service =
       is_interactive(e.process.service) ? "by hand" : "by " + service_phrase(*e.process.service);
@@ -383,7 +385,7 @@ std::optional<Diagnosis> container_port(const Event& e, const Owner& owner) {
       pick_holder(owner, [](const Holder& x) { return is_forwarder(x) || is_containerized(x); });
   if (!h && owner.kind != OwnerKind::forwarder) return std::nullopt;
   Diagnosis d;
-  d.code = "container_port";
+  d.code = DiagnosisCode::container_port;
   if (!h) {
     d.summary = port_text(e) + " is published by a container (its port forwarder holds it)";
     d.remedies.push_back("docker ps --filter publish=" + std::to_string(e.endpoint.port));
@@ -392,7 +394,7 @@ std::optional<Diagnosis> container_port(const Event& e, const Owner& owner) {
     d.summary = port_text(e) + " is published by " + service_phrase(s) + " (" +
                 program_display(identity_of(*h)) + ", pid " + std::to_string(h->pid) + ")";
     d.remedies.push_back(stop_remedy(h->service, h->pid, e.endpoint.port, ""));
-    if (!s.pod_uid.empty() || s.manager == "kubernetes") {
+    if (!s.pod_uid.empty() || s.manager == ManagerKind::kubernetes) {
       d.remedies.emplace_back("change the pod's hostPort (or drop it and use a Service)");
     } else {
       const std::string host =
@@ -410,7 +412,7 @@ std::optional<Diagnosis> foreign_service(const Event& e, const Owner& owner) {
   const Holder* h = pick_holder(owner, [](const Holder&) { return true; });
   if (!h) return std::nullopt;
   Diagnosis d;
-  d.code = "foreign_service";
+  d.code = DiagnosisCode::foreign_service;
   d.summary = port_text(e) + " is held by " + holder_text(*h) + others_text(owner);
   // A container that wants a host port the host already uses: remapping it is the gentle fix.
   if (auto remap = remap_remedy(e)) d.remedies.push_back(*remap);
@@ -420,22 +422,23 @@ std::optional<Diagnosis> foreign_service(const Event& e, const Owner& owner) {
 }
 
 Diagnosis unknown_in_use(const Event& e) {
-  if (!e.owner) return make("unknown", endpoint_text(e) + " is in use; its owner was not resolved");
+  if (!e.owner)
+    return make(DiagnosisCode::unknown, endpoint_text(e) + " is in use; its owner was not resolved");
   const Owner& owner = *e.owner;
   const std::string reason = owner.reason.empty() ? std::string{} : " (" + owner.reason + ")";
   if (owner.kind == OwnerKind::gone) {
-    return make("unknown",
+    return make(DiagnosisCode::unknown,
                 endpoint_text(e) + " was in use, but its holder exited before bindtrace looked" + reason,
                 {"retry: the port may be free now"});
   }
   if (!owner.sockets.empty()) {
     const SocketEntry& s = owner.sockets.front();
-    return make("unknown",
+    return make(DiagnosisCode::unknown,
                 endpoint_text(e) + " is held by a " + std::string(tcp_state_name(s.state)) +
                     " socket (inode " + std::to_string(s.inode) + ") no process was found for" + reason,
                 {with_note("ss -tanp 'sport = :" + std::to_string(e.endpoint.port) + "'", "look again")});
   }
-  return make("unknown", endpoint_text(e) + " is in use; no owner found" + reason,
+  return make(DiagnosisCode::unknown, endpoint_text(e) + " is in use; no owner found" + reason,
               {with_note("ss -tuanp 'sport = :" + std::to_string(e.endpoint.port) + "'", "look again")});
 }
 
@@ -449,7 +452,7 @@ Diagnosis unknown_error(const Event& e) {
   } else if (e.err == EINVAL && e.op == Op::bind) {
     summary += ": the socket is already bound, or the address does not fit the socket's family";
   }
-  return make("unknown", std::move(summary), std::move(remedies));
+  return make(DiagnosisCode::unknown, std::move(summary), std::move(remedies));
 }
 
 Diagnosis diagnose_in_use(const Event& e, const DiagnosisContext& c) {

@@ -13,7 +13,7 @@ namespace {
 
 void write_service(JsonWriter& w, const Service& s) {
   w.begin_object();
-  w.member("manager", s.manager);
+  w.member("manager", manager_name(s.manager));
   w.member("name", s.name);
   const auto put = [&w](JsonKey key, const std::string& value) {
     if (!value.empty()) w.member(key, value);
@@ -43,7 +43,7 @@ void write_service(JsonWriter& w, const Service& s) {
 
 void write_diagnosis(JsonWriter& w, const Diagnosis& d) {
   w.begin_object();
-  w.member("code", d.code);
+  w.member("code", diagnosis_code_name(d.code));
   w.member("summary", d.summary);
   w.key("remedies");
   w.begin_array();

@@ -6,8 +6,6 @@
 #include <unistd.h>
 #include <cerrno>
 
-#include <algorithm>
-#include <array>
 #include <cstring>
 #include <set>
 
@@ -26,22 +24,23 @@
 namespace bindtrace {
 namespace {
 
-// Port forwarders own ports on behalf of containers (F1-F6 of docs/attribution.md);
-// comm is cut to 15 bytes by the kernel.
-bool is_forwarder(const std::string& comm) {
-  static const std::array<std::string_view, 7> names = {"docker-proxy", "rootlessport", "rootlessport-ch",
-                                                        "conmon",       "pasta",        "pasta.avx2",
-                                                        "slirp4netns"};
-  return std::find(names.begin(), names.end(), comm) != names.end();
+// The holder's service as attribution named it (fill_holder). A holder that
+// exited between the socket walk and its /proc read has none: it is attributed
+// from what was recorded of it (comm, cgroup, uid), which still names the
+// forwarders known by their program name (docker-proxy, dockerd, conmon,
+// rootlessport) but not pasta or slirp4netns, whose container is in their argv.
+Service service_of(const Holder& h) {
+  return h.service ? *h.service : attribute_exited_process(h.cgroup, h.comm, h.uid);
 }
 
-// systemd (pid 1) holding the socket means socket activation; a forwarder
-// means a container publishes the port.
+// A systemd manager holding the socket (pid 1 or systemd --user) means socket
+// activation; a forwarder or conmon means a container publishes the port.
 OwnerKind kind_of(const std::vector<Holder>& holders) {
   OwnerKind kind = OwnerKind::process;
   for (const Holder& h : holders) {
-    if (h.pid == 1) return OwnerKind::socket_activation;
-    if (is_forwarder(h.comm)) kind = OwnerKind::forwarder;
+    const Service service = service_of(h);
+    if (h.pid == 1 || service.socket_activation) return OwnerKind::socket_activation;
+    if (holds_port_for_container(service)) kind = OwnerKind::forwarder;
   }
   return kind;
 }

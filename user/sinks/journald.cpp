@@ -95,7 +95,7 @@ void JournaldSink::write(const Event& event) {
       entry.add("BINDTRACE_OWNER_PID", std::to_string(holder.pid));
   if (event.process.service && !event.process.service->name.empty())
     entry.add("BINDTRACE_SERVICE", to_valid_utf8(event.process.service->name));
-  if (event.diagnosis) entry.add("BINDTRACE_DIAGNOSIS", event.diagnosis->code);
+  if (event.diagnosis) entry.add("BINDTRACE_DIAGNOSIS", diagnosis_code_name(event.diagnosis->code));
   std::string json = event_to_json_line(event);
   if (!json.empty() && json.back() == '\n') json.pop_back();
   entry.add("BINDTRACE_JSON", json);

@@ -104,9 +104,10 @@ std::string event_to_text(const Event& event, bool colour) {
 }
 
 std::string diagnosis_to_text(const Diagnosis& d, bool colour) {
-  if (d.code == "unknown" && d.summary.empty()) return {};
+  if (d.code == DiagnosisCode::unknown && d.summary.empty()) return {};
   std::string out = "  why      ";
-  out += colour ? std::string(kBold) + d.code + kReset : d.code;
+  const std::string code(diagnosis_code_name(d.code));
+  out += colour ? std::string(kBold) + code + kReset : code;
   out += ": " + escape_for_terminal(d.summary) + "\n";
   for (std::size_t i = 0; i < d.remedies.size(); ++i)
     out += std::string(i == 0 ? "  fix      " : "           ") + escape_for_terminal(d.remedies[i]) + "\n";

@@ -9,10 +9,12 @@
 #include <string_view>
 #include <vector>
 
+#include "bindtrace/attribute/manager_kind.hpp"
+
 namespace bindtrace {
 
 struct ContainerMatch {
-  std::string manager;               // docker, containerd, cri-o, podman, kubernetes, lxc
+  ManagerKind manager = ManagerKind::none;  // docker, containerd, cri-o, podman, kubernetes, lxc
   std::string runtime;               // "" when the path does not say (kubernetes, cgroupfs driver)
   std::string id;                    // full id; "" for lxc (named, not numbered)
   std::string name;                  // display: 12 hex chars of a full id, else the id or lxc name
