@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "bindtrace/attribute.hpp"
-#include "bindtrace/proc/proc_reader.hpp"
+#include "bindtrace/proc/proc_text.hpp"
 
 namespace bindtrace {
 namespace {
@@ -20,12 +20,7 @@ bool outside_namespace(std::string_view path) {
 }  // namespace
 
 std::optional<CgroupPath> cgroup_path_of(const std::vector<std::string>& cgroup_lines) {
-  std::string content;
-  for (const std::string& line : cgroup_lines) {
-    content += line;
-    content += '\n';
-  }
-  auto path = parse_cgroup_file(content);
+  auto path = parse_cgroup_lines(cgroup_lines);
   if (!path) return std::nullopt;
   return CgroupPath{.path = *path, .outside_namespace = outside_namespace(*path)};
 }
