@@ -56,6 +56,18 @@ TEST(ParseEnviron, SplitsAtTheFirstEqualsSignAndSkipsEntriesWithoutAKey) {
   EXPECT_EQ(environ, (std::map<std::string, std::string>{{"A", "1"}, {"B", "x=y"}, {"E", ""}}));
 }
 
+TEST(WithoutDeletedSuffix, OnlyTheTrailingMarkerIsRemoved) {
+  EXPECT_EQ(without_deleted_suffix("/usr/bin/app (deleted)"), "/usr/bin/app");
+  EXPECT_EQ(without_deleted_suffix("/usr/bin/app"), "/usr/bin/app");
+  EXPECT_EQ(without_deleted_suffix("/tmp/ (deleted)/app"), "/tmp/ (deleted)/app");
+  EXPECT_EQ(without_deleted_suffix(" (deleted)"), "");
+  EXPECT_EQ(without_deleted_suffix("(deleted)"), "(deleted)");
+}
+
+TEST(ParseCgroupFile, ADeletedCgroupKeepsItsPath) {
+  EXPECT_EQ(parse_cgroup_file("0::/system.slice/app.service (deleted)\n"), "/system.slice/app.service");
+}
+
 TEST(CgroupLines, EmptyLinesAreDropped) {
   EXPECT_EQ(cgroup_lines_of("0::/a\n\n1:cpu:/b\n"), (std::vector<std::string>{"0::/a", "1:cpu:/b"}));
 }

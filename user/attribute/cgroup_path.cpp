@@ -11,8 +11,6 @@
 namespace bindtrace {
 namespace {
 
-constexpr std::string_view kDeleted = " (deleted)";
-
 bool outside_namespace(std::string_view path) {
   return path == "/.." || path.starts_with("/../");
 }
@@ -33,8 +31,7 @@ std::vector<std::string> cgroup_paths_for_containers(const std::vector<std::stri
     const std::size_t first = line.find(':');
     const std::size_t second = first == std::string::npos ? first : line.find(':', first + 1);
     if (second == std::string::npos) continue;
-    std::string_view path = std::string_view(line).substr(second + 1);
-    if (path.ends_with(kDeleted)) path.remove_suffix(kDeleted.size());
+    const std::string_view path = without_deleted_suffix(std::string_view(line).substr(second + 1));
     if (path.empty() || path == "/" || outside_namespace(path)) continue;
     const bool is_unified = line.compare(0, second + 1, "0::") == 0;
     (is_unified ? unified : legacy).emplace_back(path);

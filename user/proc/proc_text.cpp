@@ -119,8 +119,13 @@ std::map<std::string, std::string> parse_environ(std::string_view content) {
   return environ;
 }
 
-std::optional<std::string> parse_cgroup_lines(const std::vector<std::string>& lines) {
+std::string_view without_deleted_suffix(std::string_view path) {
   constexpr std::string_view kDeleted = " (deleted)";
+  if (path.ends_with(kDeleted)) path.remove_suffix(kDeleted.size());
+  return path;
+}
+
+std::optional<std::string> parse_cgroup_lines(const std::vector<std::string>& lines) {
   std::optional<std::string_view> unified;
   std::optional<std::string_view> named_systemd;
   for (const std::string_view line : lines) {
@@ -145,8 +150,7 @@ std::optional<std::string> parse_cgroup_lines(const std::vector<std::string>& li
   }
   std::string_view path = unified ? *unified : named_systemd.value_or(std::string_view{});
   if (path.empty()) return std::nullopt;
-  if (path.ends_with(kDeleted)) path.remove_suffix(kDeleted.size());
-  return std::string(path);
+  return std::string(without_deleted_suffix(path));
 }
 
 std::optional<std::string> parse_cgroup_file(std::string_view content) {

@@ -50,6 +50,11 @@ struct StatusLines {
 // without a key are skipped.
 [[nodiscard]] std::map<std::string, std::string> parse_environ(std::string_view content);
 
+// A path as the kernel shows it once its file or cgroup is gone
+// ("/usr/bin/x (deleted)" in /proc/PID/exe and /proc/PID/cgroup), without that
+// suffix.
+[[nodiscard]] std::string_view without_deleted_suffix(std::string_view path);
+
 // The cgroup v2 path of /proc/PID/cgroup lines: the "0::" line, else the
 // name=systemd v1 line; " (deleted)" stripped. nullopt when neither is there.
 [[nodiscard]] std::optional<std::string> parse_cgroup_lines(const std::vector<std::string>& lines);
