@@ -277,6 +277,8 @@ TEST(ActionStopUnit, SupervisorProgramIsStoppedThroughSupervisorctl) {
   Supervisord supervisord(bt_hold_program(port));
   const pid_t backend = supervisord.program_pid();
   ASSERT_GT(backend, 0) << supervisord.log();
+  // Running is not yet listening: the owner is looked up once the port is held.
+  ASSERT_TRUE(eventually([&] { return can_connect(port); })) << supervisord.log();
   const Event event = conflict_on(port);
   ASSERT_TRUE(event.owner && !event.owner->holders.empty());
   ASSERT_TRUE(event.owner->holders[0].service);
@@ -300,6 +302,7 @@ TEST(ActionStopUnit, SupervisorProgramOutsideTheAllowListKeepsRunning) {
   const std::uint16_t port = free_port();
   Supervisord supervisord(bt_hold_program(port));
   ASSERT_GT(supervisord.program_pid(), 0) << supervisord.log();
+  ASSERT_TRUE(eventually([&] { return can_connect(port); })) << supervisord.log();
   ActionOptions o;
   o.act = ActKind::stop_unit;
   o.allow_unit = {"frontend:frontend"};

@@ -280,6 +280,7 @@ TEST_F(AttributionTest, SameBackendUnderSystemdAndSupervisorNamesBothManagers) {
   Supervisord supervisord(bt_hold_program(port));
   const pid_t backend = supervisord.program_pid();
   ASSERT_GT(backend, 0) << supervisord.log();
+  ASSERT_TRUE(eventually([&] { return can_connect(port); })) << supervisord.log();
 
   Child bt({BINDTRACE_BINARY, "--json", "--port", std::to_string(port), "--max-events", "1"});
   ASSERT_TRUE(bt.read_err_line()) << "bindtrace did not attach";

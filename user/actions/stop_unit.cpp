@@ -3,15 +3,14 @@
 
 #include <filesystem>
 
+#include "attribute/path_parts.hpp"
 #include "bindtrace/actions/command.hpp"
 #include "bindtrace/actions/process_facts.hpp"
 
 namespace bindtrace {
 namespace {
 
-std::string basename_of(const std::string& path) {
-  return std::filesystem::path(path).filename().string();
-}
+using attribute_detail::basename_of;
 
 // "supervisord ..." or "python3 /usr/bin/supervisord ...".
 bool runs_supervisord(const std::vector<std::string>& argv) {
