@@ -47,8 +47,15 @@ static __always_inline void bt_listener_fill(struct sock *sk, struct bt_listener
 		bpf_core_read(l->addr, 4, &sk->__sk_common.skc_rcv_saddr);
 	else
 		bpf_core_read(l->addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-	bt_read_sock((struct socket *)BPF_CORE_READ(sk, sk_socket), &si);
+	struct socket *sock = (struct socket *)BPF_CORE_READ(sk, sk_socket);
+	bt_read_sock(sock, &si);
 	l->sock_flags = si.flags;
+	/* SOCK_INODE(sock): other processes holding the socket (forked
+	 * workers) are found by this number. */
+	if (sock) {
+		struct socket_alloc *sa = container_of(sock, struct socket_alloc, socket);
+		l->ino = BPF_CORE_READ(sa, vfs_inode.i_ino);
+	}
 }
 
 static __always_inline int bt_state_change(struct sock *sk, int oldstate, int newstate)

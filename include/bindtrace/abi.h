@@ -10,7 +10,7 @@
 #include <linux/types.h>
 #endif
 
-#define BT_ABI_VERSION 3
+#define BT_ABI_VERSION 4
 
 #define BT_COMM_LEN 16
 /* Large enough for sockaddr_un (110 bytes) and sockaddr_in6 (28 bytes). */
@@ -135,6 +135,7 @@ struct bt_listener {
 	__u64 ts_ns;      /* CLOCK_BOOTTIME of the listen (0 when seeded) */
 	__u64 closed_ns;  /* CLOCK_BOOTTIME when it stopped listening; 0 while it listens */
 	__u64 start_ns;   /* the holder's start_boottime (pid-reuse guard) */
+	__u64 ino;        /* the socket's inode (as /proc/PID/fd shows it); 0 when unknown */
 	__u32 tgid;       /* 0 when unknown (seeded from a socket no task holds) */
 	__u32 uid;
 	__u8 addr[16];    /* bound address: IPv4 in the first 4 bytes */
@@ -155,7 +156,7 @@ _Static_assert(sizeof(struct bt_counters) == 40, "bt_counters size");
 _Static_assert(sizeof(struct bt_aggregate_key) == 16, "bt_aggregate_key size");
 _Static_assert(sizeof(struct bt_aggregate) == 40, "bt_aggregate size");
 _Static_assert(sizeof(struct bt_listener_key) == 8, "bt_listener_key size");
-_Static_assert(sizeof(struct bt_listener) == 88, "bt_listener size");
+_Static_assert(sizeof(struct bt_listener) == 96, "bt_listener size");
 #endif
 
 /* ---- Socket iterators (bpf/sockets.bpf.c, user/owner/iterators.cpp) ----

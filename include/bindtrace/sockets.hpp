@@ -43,9 +43,20 @@ struct SocketEntry {
   std::int64_t expires_ms = -1;  // TIME_WAIT: ms until the kernel frees it; -1 unknown
 };
 
+// Where a holder stands among the processes sharing one socket: a server that
+// forks after listen() (nginx, gunicorn, a prefork pool) has a main process
+// and workers holding the same socket.
+enum class HolderRole : std::uint8_t {
+  sole,    // nobody else holds it (or how they relate is not known)
+  main,    // its parent holds none of it; other holders descend from it
+  worker,  // forked (directly or not) from another holder of the socket
+};
+
 // A task holding a socket (one socket can have several: fork, fd passing).
 struct Holder {
   std::uint32_t pid = 0;
+  std::uint32_t ppid = 0;  // 0 when unknown
+  HolderRole role = HolderRole::sole;
   std::string comm;
   std::string cmdline;
   std::uint32_t uid = 0;

@@ -367,22 +367,6 @@ TEST_P(OwnerResolverScanTest, ListListenersIncludesOurListener) {
 INSTANTIATE_TEST_SUITE_P(OwnerPaths, OwnerResolverScanTest, ::testing::Values(kIterators, kSockDiag),
                          path_name);
 
-TEST_F(OwnerResolverTest, TheIndexNamesOnlyTheProcessThatListenedOnASharedSocket) {
-  const auto port = free_port();
-  TraceHarness trace(options_for(std::nullopt, {port}));
-  Child& parent = hold({"-a", "127.0.0.1", "-P", std::to_string(port), "--fork"});
-  ASSERT_GT(pid_in(parent.expect_line("child")), 0);
-  const Event event = captured(trace, fail({"-a", "127.0.0.1", "-P", std::to_string(port), "bind"}));
-
-  OwnerResolver r(ResolverOptions{.force = OwnerSource::index}, trace.tracer().session());
-  const auto owner = r.resolve(event);
-  ASSERT_TRUE(owner);
-  EXPECT_EQ(owner->kind, OwnerKind::process) << owner->reason;
-  EXPECT_EQ(owner->source, OwnerSource::index);
-  EXPECT_EQ(pids_of(*owner), std::set<std::uint32_t>{u32(parent.pid())});
-  EXPECT_EQ(r.stats().index_hits, 1u);
-}
-
 TEST_F(OwnerResolverTest, TimeWaitFoundAutomaticallyWhenTheIndexHasNoListener) {
   const auto port = free_port();
   TraceHarness trace(options_for(std::nullopt, {port}));

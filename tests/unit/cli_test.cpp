@@ -80,6 +80,26 @@ TEST(Cli, HelpIsEarlyOutput) {
   EXPECT_NE(r.early_output->find("--port"), std::string::npos);
 }
 
+// Every subcommand's help reads as text: no default value in braces after a flag.
+TEST(Cli, HelpShowsNoFlagDefaultsInBraces) {
+  for (const char* command : {"trace", "agent", "who", "check", "dump", "info", "unpin"}) {
+    const CliRequest r = parse({command, "--help"});
+    ASSERT_TRUE(r.early_output) << command;
+    EXPECT_EQ(r.early_output->find("{false}"), std::string::npos) << command << "\n" << *r.early_output;
+    EXPECT_EQ(r.early_output->find("{true}"), std::string::npos) << command << "\n" << *r.early_output;
+  }
+  const CliRequest top = parse({"--help"});
+  ASSERT_TRUE(top.early_output);
+  EXPECT_NE(top.early_output->find("  --no-owner  "), std::string::npos) << *top.early_output;
+}
+
+TEST(Cli, NoOwnerAndNoRecorderSwitchTheirPartOff) {
+  EXPECT_TRUE(parse({}).resolve_owner);
+  EXPECT_FALSE(parse({"--no-owner"}).resolve_owner);
+  EXPECT_TRUE(parse({"dump"}).dump.recorder);
+  EXPECT_FALSE(parse({"dump", "--no-recorder"}).dump.recorder);
+}
+
 TEST(Cli, BadPortIsAUsageErrorNamingTheOption) {
   std::string message;
   EXPECT_EQ(usage_code({"--port", "70000"}, &message), ExitCode::usage);

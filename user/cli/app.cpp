@@ -119,7 +119,8 @@ void add_trace_options(CLI::App& app, CliRequest& req) {
       ->type_name("N");
   app.add_flag("--batch", req.trace.capture.batched,
                "Batched wake-ups for failure storms (drained every few ms)");
-  app.add_flag("!--no-owner", req.resolve_owner, "Do not look up who blocks the endpoint (events are still attributed and diagnosed)");
+  app.add_flag_callback("--no-owner", [&req] { req.resolve_owner = false; },
+                        "Do not look up who blocks the endpoint (events are still attributed and diagnosed)");
   app.add_option_function<std::string>(
          "--owner-path",
          [&req](const std::string& v) {
@@ -276,7 +277,8 @@ CLI::App* add_dump_command(CLI::App& app, CliRequest& req) {
           "--until", [&req](const std::string& v) { req.dump.until = non_empty("--until", v, "time"); },
           "Up to this time (same forms as --since)")
       ->type_name("WHEN");
-  dump->add_flag("!--no-recorder", req.dump.recorder, "Do not read the kernel flight recorder");
+  dump->add_flag_callback("--no-recorder", [&req] { req.dump.recorder = false; },
+                          "Do not read the kernel flight recorder");
   dump->add_option_function<std::string>(
           "--pin-dir", [&req](const std::string& v) { req.pin_dir = non_empty("--pin-dir", v); },
           "bpffs directory of the flight recorder")

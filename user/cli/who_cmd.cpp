@@ -75,7 +75,8 @@ int list_all(const CliRequest& request, OwnerResolver& resolver) {
                   endpoint_of(s).c_str(), state.c_str(), "-", s.uid, "-", "(no visible holder)");
     }
     for (const Holder& h : owner.holders) {
-      const std::string command = escape_for_terminal(h.cmdline.empty() ? h.comm : h.cmdline);
+      std::string command = escape_for_terminal(h.cmdline.empty() ? h.comm : h.cmdline);
+      if (h.role == HolderRole::worker) command += " (worker of pid " + std::to_string(h.ppid) + ")";
       std::string service(1, '-');
       if (h.service) {
         if (std::string described = describe_service(*h.service); !described.empty())

@@ -103,9 +103,14 @@ std::string holder_text(const Holder& h) {
 }
 
 std::string others_text(const Owner& owner) {
-  if (owner.holders.size() <= 1) return {};
-  const std::size_t more = owner.holders.size() - 1;
-  return " and " + std::to_string(more) + (more == 1 ? " more process" : " more processes");
+  std::size_t workers = 0;
+  std::size_t more = 0;
+  for (std::size_t i = 1; i < owner.holders.size(); ++i)
+    ++(owner.holders[i].role == HolderRole::worker ? workers : more);
+  std::string text;
+  if (workers > 0) text += " with " + std::to_string(workers) + (workers == 1 ? " worker" : " workers");
+  if (more > 0) text += " and " + std::to_string(more) + (more == 1 ? " more process" : " more processes");
+  return text;
 }
 
 

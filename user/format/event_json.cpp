@@ -7,6 +7,7 @@
 
 #include "bindtrace/events/clock.hpp"
 #include "bindtrace/events/errno_names.hpp"
+#include "bindtrace/owner/shared_socket.hpp"
 
 namespace bindtrace {
 namespace {
@@ -78,6 +79,8 @@ namespace {
 void write_holder(JsonWriter& w, const Holder& h) {
   w.begin_object();
   w.member("pid", h.pid);
+  if (h.ppid != 0) w.member("ppid", h.ppid);
+  if (h.role != HolderRole::sole) w.member("role", holder_role_name(h.role));
   w.member("comm", h.comm);
   w.member("cmdline", h.cmdline);
   w.member("uid", h.uid);

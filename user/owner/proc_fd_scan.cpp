@@ -164,8 +164,11 @@ std::optional<std::uint64_t> parse_socket_link(std::string_view link) noexcept {
   return parse_decimal<std::uint64_t>(link);
 }
 
-std::vector<Holder> scan_socket_holders(const std::set<std::uint64_t>& inodes, const std::string& proc_root,
-                                        FdScanStats* stats) {
+namespace {
+
+// The scan of `pids` (every process when nullopt) and the holders' details.
+std::vector<Holder> scan(const std::optional<std::vector<std::uint32_t>>& only, const std::set<std::uint64_t>& inodes,
+                         const std::string& proc_root, FdScanStats* stats) {
   FdScanStats local;
   FdScanStats& counts = stats ? *stats : local;
   std::vector<Holder> holders;
@@ -173,7 +176,7 @@ std::vector<Holder> scan_socket_holders(const std::set<std::uint64_t>& inodes, c
 
   const UniqueFd proc_dir(::open(proc_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!proc_dir) return holders;
-  const std::vector<std::uint32_t> pids = list_pids(proc_dir.get());
+  const std::vector<std::uint32_t> pids = only ? *only : list_pids(proc_dir.get());
   counts.processes += pids.size();
   const std::vector<Match> matches = scan_all(proc_dir.get(), pids, inodes, counts);
 
@@ -205,6 +208,19 @@ std::vector<Holder> scan_socket_holders(const std::set<std::uint64_t>& inodes, c
     }
   }
   return holders;
+}
+
+}  // namespace
+
+std::vector<Holder> scan_socket_holders(const std::set<std::uint64_t>& inodes, const std::string& proc_root,
+                                        FdScanStats* stats) {
+  return scan(std::nullopt, inodes, proc_root, stats);
+}
+
+std::vector<Holder> scan_socket_holders_among(const std::vector<std::uint32_t>& pids,
+                                              const std::set<std::uint64_t>& inodes, const std::string& proc_root,
+                                              FdScanStats* stats) {
+  return scan(pids, inodes, proc_root, stats);
 }
 
 }  // namespace bindtrace

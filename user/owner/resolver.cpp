@@ -18,6 +18,7 @@
 #include "bindtrace/owner/kernel_records.hpp"
 #include "bindtrace/owner/netns.hpp"
 #include "bindtrace/owner/proc_fd_scan.hpp"
+#include "bindtrace/owner/shared_socket.hpp"
 #include "bindtrace/owner/sock_diag.hpp"
 #include "bindtrace/proc/proc_reader.hpp"
 #include "bindtrace/proc/snapshot_reader.hpp"
@@ -113,6 +114,7 @@ SocketIterators* OwnerResolver::iterators() {
 
 void OwnerResolver::fill_holder(Holder& h, const ProcessSnapshot& process) {
   if (h.start_time == 0) h.start_time = process.start_time;
+  if (h.ppid == 0) h.ppid = process.ppid;
   // The /proc scan already filled these; the iterators and the index did not.
   if (h.comm.empty()) h.comm = process.comm;
   if (h.cmdline.empty()) h.cmdline = process.cmdline;
@@ -123,6 +125,18 @@ void OwnerResolver::fill_holder(Holder& h, const ProcessSnapshot& process) {
   if (h.exe.empty()) h.exe = process.exe;
   if (h.cwd.empty()) h.cwd = process.cwd;
   if (!h.service && !process.exited) h.service = attribute(process);
+}
+
+// Guard against pid reuse: the snapshot is nullopt when the start time
+// changed while it was read, and the holder is dropped (counted).
+bool OwnerResolver::fill_from_proc(Holder& h) {
+  const auto process = read_snapshot(h.pid, options_.proc_root);
+  if (!process) {
+    ++stats_.pid_reused;
+    return false;
+  }
+  fill_holder(h, *process);
+  return true;
 }
 
 std::vector<SocketEntry> OwnerResolver::list_sockets(const SocketQuery& query, OwnerSource& source) {
@@ -149,19 +163,36 @@ std::vector<Holder> OwnerResolver::find_holders(const std::vector<SocketEntry>& 
   std::vector<Holder> holders = source == OwnerSource::iterators && iterators()
                                     ? iterators()->holders(inodes)
                                     : scan_socket_holders(inodes, options_.proc_root);
-  // Guard against pid reuse: the snapshot is nullopt when the start time
-  // changed while it was read.
   std::vector<Holder> kept;
-  for (Holder& h : holders) {
-    const auto process = read_snapshot(h.pid, options_.proc_root);
-    if (!process) {
-      ++stats_.pid_reused;
-      continue;
-    }
-    fill_holder(h, *process);
-    kept.push_back(std::move(h));
-  }
+  for (Holder& h : holders)
+    if (fill_from_proc(h)) kept.push_back(std::move(h));
+  order_holders_by_role(kept);
   return kept;
+}
+
+// The index names the process that called listen(); the processes forked
+// from it hold the same socket. They are looked for among the members of its
+// cgroup (a few fd tables), else by the iterators' walk over every task.
+std::vector<Holder> OwnerResolver::with_sharers(Holder listener, std::uint64_t inode) {
+  listener.inode = inode;
+  std::vector<Holder> holders{listener};
+  if (inode == 0) return holders;
+  if (!cgroup2_root_looked_up_) {
+    cgroup2_root_looked_up_ = true;
+    if (options_.cgroup2_root.empty()) options_.cgroup2_root = find_cgroup2_mount();
+  }
+  const auto members =
+      listener.cgroup == "/" ? std::nullopt : cgroup_members(options_.cgroup2_root, listener.cgroup);
+  std::vector<Holder> found = members                  ? scan_socket_holders_among(*members, {inode}, options_.proc_root)
+                              : iterators() != nullptr ? iterators()->holders({inode})
+                                                       : scan_socket_holders({inode}, options_.proc_root);
+  std::set<std::uint32_t> seen{listener.pid};
+  for (Holder& h : found) {
+    if (h.pid == listener.pid && holders.front().fd < 0) holders.front().fd = h.fd;
+    if (seen.insert(h.pid).second && fill_from_proc(h)) holders.push_back(std::move(h));
+  }
+  order_holders_by_role(holders);
+  return holders;
 }
 
 Owner OwnerResolver::classify(std::vector<SocketEntry> sockets, OwnerSource source) {
@@ -211,6 +242,9 @@ std::optional<Owner> OwnerResolver::from_index(const Event& event) {
     if (!listener || listener->tgid == 0) continue;
     SocketEntry entry = entry_from_listener(key, *listener);
     if (!conflicts(req, entry)) continue;
+    // An SO_REUSEPORT group is several sockets and the index keeps the last
+    // one: the walk below finds them all.
+    if (entry.reuseport) return std::nullopt;
     Holder h;
     h.pid = listener->tgid;
     h.comm.assign(listener->comm, strnlen(listener->comm, sizeof(listener->comm)));
@@ -237,11 +271,12 @@ std::optional<Owner> OwnerResolver::from_index(const Event& event) {
     h.start_time = *start;
     fill_holder(h, *process);
     Owner owner;
-    owner.kind = kind_of({h});
     owner.source = OwnerSource::index;
     owner.state = state_label(entry);
+    entry.inode = listener->ino;
     owner.sockets = {entry};
-    owner.holders = {h};
+    owner.holders = with_sharers(std::move(h), listener->ino);
+    owner.kind = kind_of(owner.holders);
     ++stats_.index_hits;
     return owner;
   }

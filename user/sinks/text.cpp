@@ -35,6 +35,30 @@ std::string action_text(const ActionRecord& a) {
   return text;
 }
 
+// The service a process runs under, as the lead of its line. An ad hoc
+// process is named by its pid, which the line shows anyway.
+std::string service_lead(const std::optional<Service>& service) {
+  if (!service) return {};
+  Service shown = *service;
+  if (shown.manager == ManagerKind::adhoc) shown.name.clear();
+  return escape_for_terminal(describe_service(shown));
+}
+
+// "nginx (pid 100, uid 0)".
+std::string process_phrase(const Holder& h) {
+  return escape_for_terminal(h.comm) + " (pid " + std::to_string(h.pid) + ", uid " + std::to_string(h.uid) + ")";
+}
+
+// "python3 (pid 19834, uid 0)", "nginx (pid 100, uid 0) and 2 workers (pids
+// 101, 102)": the lead holder and the workers forked from it.
+std::string holders_phrase(const Holder& lead, const std::vector<const Holder*>& workers) {
+  std::string text = process_phrase(lead);
+  if (workers.empty()) return text;
+  text += " and " + std::to_string(workers.size()) + (workers.size() == 1 ? " worker (pid " : " workers (pids ");
+  for (std::size_t i = 0; i < workers.size(); ++i) text += (i ? ", " : "") + std::to_string(workers[i]->pid);
+  return text + ")";
+}
+
 }  // namespace
 
 std::string event_to_text(const Event& event, bool colour) {
@@ -69,10 +93,7 @@ std::string event_to_text(const Event& event, bool colour) {
   out += "  process  " + escape_for_terminal(p.comm) + " (pid " + std::to_string(p.pid);
   if (p.tid != p.pid) out += ", tid " + std::to_string(p.tid);
   out += ", ppid " + std::to_string(p.ppid) + ", uid " + std::to_string(p.uid) + ")";
-  if (p.service) {
-    const std::string service = describe_service(*p.service);
-    if (!service.empty()) out += ", " + escape_for_terminal(service);
-  }
+  if (const std::string service = service_lead(p.service); !service.empty()) out += ", " + service;
   out += "\n";
   if (!p.cmdline.empty())
     out += "  cmdline  " + escape_for_terminal(p.cmdline) + (p.cmdline_truncated ? " [truncated]" : "") + "\n";
@@ -147,18 +168,26 @@ std::string owner_to_text(const Owner& owner, const std::string& indent) {
       const char* label = owner.kind == OwnerKind::forwarder           ? " (port forwarder)"
                           : owner.kind == OwnerKind::socket_activation ? " (systemd socket activation)"
                                                                        : "";
-      for (std::size_t i = 0; i < owner.holders.size(); ++i) {
+      if (owner.holders.empty()) break;
+      // One sentence: the service, the lead process with its workers, what they hold.
+      const Holder& lead = owner.holders.front();
+      std::vector<const Holder*> workers;
+      std::vector<const Holder*> others;
+      for (std::size_t i = 1; i < owner.holders.size(); ++i) {
         const Holder& h = owner.holders[i];
-        out += indent + (i == 0 ? "owner    " : "         ") + escape_for_terminal(h.comm) + " (pid " +
-               std::to_string(h.pid) + ", uid " + std::to_string(h.uid) + ")";
-        if (h.service) {
-          const std::string service = describe_service(*h.service);
-          if (!service.empty()) out += ", " + escape_for_terminal(service);
-        }
-        out += i == 0 ? label : "";
-        if (i == 0 && !owner.sockets.empty()) out += " holds " + socket_text(owner.sockets.front());
-        out += (i == 0 ? source : "") + "\n";
-        if (!h.cmdline.empty()) out += indent + "           " + escape_for_terminal(h.cmdline) + "\n";
+        const bool same_program = h.comm == lead.comm && h.cgroup == lead.cgroup;
+        (h.role == HolderRole::worker && same_program ? workers : others).push_back(&h);
+      }
+      const std::string service = service_lead(lead.service);
+      out += indent + "owner    " + (service.empty() ? "" : service + ": ") + holders_phrase(lead, workers) +
+             (workers.empty() ? " holds" : " hold");
+      if (!owner.sockets.empty()) out += " " + socket_text(owner.sockets.front());
+      out += std::string(label) + source + "\n";
+      if (!lead.cmdline.empty()) out += indent + "           " + escape_for_terminal(lead.cmdline) + "\n";
+      for (const Holder* h : others) {
+        const std::string other = service_lead(h->service);
+        out += indent + "         and " + (other.empty() ? "" : other + ": ") + process_phrase(*h) + "\n";
+        if (!h->cmdline.empty()) out += indent + "           " + escape_for_terminal(h->cmdline) + "\n";
       }
     }
   }

@@ -24,6 +24,12 @@ struct FdScanStats {
                                                       const std::string& proc_root = "/proc",
                                                       FdScanStats* stats = nullptr);
 
+// The same, looking only at the processes `pids` (a cgroup's members).
+[[nodiscard]] std::vector<Holder> scan_socket_holders_among(const std::vector<std::uint32_t>& pids,
+                                                            const std::set<std::uint64_t>& inodes,
+                                                            const std::string& proc_root = "/proc",
+                                                            FdScanStats* stats = nullptr);
+
 // "socket:[12345]" -> 12345; nullopt otherwise. Pure.
 [[nodiscard]] std::optional<std::uint64_t> parse_socket_link(std::string_view link) noexcept;
 

@@ -25,6 +25,8 @@ struct ResolverOptions {
   // `check`) answers faster without loading the iterator object (~50 ms);
   // a long-running tracer has it loaded already.
   bool prefer_sock_diag = false;
+  // Where cgroup v2 is mounted; empty: found from /proc/self/mounts on first use.
+  std::string cgroup2_root;
 };
 
 struct ResolverStats {
@@ -61,6 +63,8 @@ class OwnerResolver {
   std::vector<SocketEntry> list_sockets(const SocketQuery& query, OwnerSource& source);
   std::vector<Holder> find_holders(const std::vector<SocketEntry>& sockets, OwnerSource source);
   void fill_holder(Holder& holder, const ProcessSnapshot& process);
+  bool fill_from_proc(Holder& holder);
+  std::vector<Holder> with_sharers(Holder listener, std::uint64_t inode);
   Owner classify(std::vector<SocketEntry> sockets, OwnerSource source);
   SocketIterators* iterators();
 
@@ -68,6 +72,7 @@ class OwnerResolver {
   const ListenerIndex* index_;
   std::unique_ptr<SocketIterators> iterators_;
   bool iterators_tried_ = false;
+  bool cgroup2_root_looked_up_ = false;
   std::string iterators_error_;
   ResolverStats stats_;
 };
