@@ -434,6 +434,17 @@ TEST(DiagnoseSecondInstance, OtherArgumentsAreNamedAsArgv) {
       << d.summary;
 }
 
+TEST(DiagnoseSecondInstance, AConfigFileNameFromTheProcessIsQuoted) {
+  const Diagnosis d =
+      run(in_use(process(5, "nginx -c x*!.conf", "/usr/sbin/nginx", std::nullopt, "/srv"),
+                 held_by({holder(6, "/usr/sbin/nginx", "/usr/sbin/nginx", systemd("nginx.service"))})));
+  EXPECT_EQ(d.code, DiagnosisCode::second_instance);
+  ASSERT_EQ(d.remedies.size(), 2u) << all(d);
+  EXPECT_EQ(d.remedies[1], "or move the second instance to another port: change the port in '/srv/x*!.conf'");
+  EXPECT_TRUE(d.summary.ends_with("config differs: no -c for pid 6, -c x*!.conf (/srv/x*!.conf) for pid 5"))
+      << d.summary;
+}
+
 TEST(DiagnoseSecondInstance, SameConfigurationIsNotASecondInstance) {
   const Diagnosis d =
       run(in_use(process(5, "/usr/sbin/nginx -c /etc/nginx/nginx.conf", "/usr/sbin/nginx", std::nullopt),

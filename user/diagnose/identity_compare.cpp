@@ -102,6 +102,37 @@ Word word_at(const std::vector<std::string>& args, std::size_t i) {
   return w;
 }
 
+// The first argument that differs, at `i`, as the evidence names it. When only one side has
+// arguments there: an option with its value ("-c x.conf" against nothing), else all of them.
+void record_difference(const std::vector<std::string>& a, const std::vector<std::string>& b, std::size_t i,
+                       IdentityMatch& m) {
+  m.sameness = Sameness::other_configuration;
+  const bool has_a = i < a.size();
+  const bool has_b = i < b.size();
+  Word wa = has_a ? word_at(a, i) : Word{};
+  Word wb = has_b ? word_at(b, i) : Word{};
+  if (has_a != has_b) {
+    const std::vector<std::string>& longer = has_a ? a : b;
+    Word& extra = has_a ? wa : wb;
+    if (longer[i].starts_with('-') && i + 1 < longer.size() && !longer[i + 1].starts_with('-')) {
+      extra = word_at(longer, i + 1);
+    } else {
+      for (std::size_t j = i + 1; j < longer.size(); ++j) extra.value += " " + longer[j];
+      extra.path = extra.path && i + 1 == longer.size();
+    }
+  }
+  m.option = !wa.option.empty() ? wa.option : wb.option;
+  m.value_a = wa.value;
+  m.value_b = wb.value;
+  if (wa.path) m.resolved_a = resolve(m.cwd_a, wa.value);
+  if (wb.path) m.resolved_b = resolve(m.cwd_b, wb.value);
+  m.config = wa.path || wb.path;
+  const std::string& named = m.value_b.empty() ? m.value_a : m.value_b;
+  m.config_file = m.config && (is_file_option(m.option) || (m.option.empty() && has_file_extension(named)));
+  if (m.resolved_a == m.value_a) m.resolved_a.clear();
+  if (m.resolved_b == m.value_b) m.resolved_b.clear();
+}
+
 // Compares the arguments after the program; `same` or `other_configuration`, with the first
 // difference (and any relative path that mattered) recorded in `m`.
 void compare_arguments(const std::vector<std::string>& a, const std::vector<std::string>& b,
@@ -113,32 +144,13 @@ void compare_arguments(const std::vector<std::string>& a, const std::vector<std:
     const Word wb = i < b.size() ? word_at(b, i) : Word{};
     const bool both = i < a.size() && i < b.size();
     const bool path = both && wa.option == wb.option && (wa.path || wb.path);
-    std::string ra, rb;
     if (path) {
-      ra = resolve(m.cwd_a, wa.value);
-      rb = resolve(m.cwd_b, wb.value);
-      const bool relative = !wa.value.starts_with('/') || !wb.value.starts_with('/');
-      if (relative) m.relative_paths = true;
-      if (ra == rb) continue;
+      if (!wa.value.starts_with('/') || !wb.value.starts_with('/')) m.relative_paths = true;
+      if (resolve(m.cwd_a, wa.value) == resolve(m.cwd_b, wb.value)) continue;
     } else if (both && a[i] == b[i]) {
       continue;
     }
-    m.sameness = Sameness::other_configuration;
-    m.option = i < a.size() ? wa.option : wb.option;
-    m.value_a = i < a.size() ? wa.value : std::string{};
-    m.value_b = i < b.size() ? wb.value : std::string{};
-    if (!both) {  // the longer side's extra arguments, all of them
-      const std::vector<std::string>& longer = i < a.size() ? a : b;
-      std::string& extra = i < a.size() ? m.value_a : m.value_b;
-      for (std::size_t j = i + 1; j < longer.size(); ++j) extra += " " + longer[j];
-    }
-    if (wa.path) m.resolved_a = resolve(m.cwd_a, wa.value);
-    if (wb.path) m.resolved_b = resolve(m.cwd_b, wb.value);
-    m.config = wa.path || wb.path;
-    const std::string& named = m.value_b.empty() ? m.value_a : m.value_b;
-    m.config_file = m.config && (is_file_option(m.option) || (m.option.empty() && has_file_extension(named)));
-    if (m.resolved_a == m.value_a) m.resolved_a.clear();
-    if (m.resolved_b == m.value_b) m.resolved_b.clear();
+    record_difference(a, b, i, m);
     return;
   }
 }

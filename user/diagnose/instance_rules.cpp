@@ -141,7 +141,7 @@ std::optional<Diagnosis> second_instance(const Event& e, const Owner& owner) {
     d.remedies.push_back(stop_remedy(h->service, h->pid, port, "if the first instance is no longer needed"));
   }
   std::string move = "or move the second instance to another port";
-  if (!file.empty()) move += ": change the port in " + file;
+  if (!file.empty()) move += ": change the port in " + shell_quote(file);
   if (auto free = free_port_remedy(e)) move += " (" + free->substr(0, free->find(':')) + ")";
   d.remedies.push_back(std::move(move));
   if (!is_interactive(e.process.service)) {
