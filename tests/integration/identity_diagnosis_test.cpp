@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "diagnosis_harness.hpp"
+#include "postgres.hpp"
 #include "process.hpp"
 #include "real_parts.hpp"
 #include "trace_harness.hpp"
@@ -198,6 +199,54 @@ TEST_F(DiagnosisTest, SecondInstanceSameServerWithAnotherDirectoryIsToldToUseThe
     EXPECT_TRUE(
         contains(remedies[1], "(port " + std::to_string((*e)["alternatives"][0].get<int>()) + " is free)"))
         << remedies.dump();
+}
+
+// -----------------------------------------------------------------------------
+// A second PostgreSQL with another data directory on the port the first one
+// serves: the same executable, another configuration (-D).
+
+TEST_F(DiagnosisTest, SecondInstanceAnotherPostgresDataDirectoryOnTheSamePort) {
+  const std::string found = postgres_bin_dir();
+  if (found.empty()) {
+    if (under_ci()) FAIL() << "CI is set, but PostgreSQL is missing (Debian package postgresql-15)";
+    GTEST_SKIP() << "PostgreSQL is missing (Debian package postgresql-15)";
+  }
+  // By its real path: the exe the evidence names is then the same whether the second server
+  // (which exits at once) was read from /proc or known by its argv[0] only.
+  const std::string bin = fs::canonical(found + "/postgres").parent_path();
+  const std::uint16_t port = free_port();
+  Postgres first(bin, port, "pg-a");
+  ASSERT_TRUE(first.started()) << first.initdb_err();
+  ASSERT_TRUE(eventually([&] { return can_connect(port); }, 30s)) << first.drain();
+
+  Bindtrace bt(port, 1);
+  ASSERT_TRUE(bt.attached()) << bt.first_err();
+  Postgres second(bin, port, "pg-b");
+  ASSERT_TRUE(second.started()) << second.initdb_err();
+  const auto e = bt.next(60s);
+  ASSERT_TRUE(e) << "no event from bindtrace: " << second.drain();
+  EXPECT_EQ(bt.wait(), 0);
+  EXPECT_NE(second.wait(10s), 0);  // FATAL: could not create any TCP/IP sockets
+
+  EXPECT_EQ((*e)["process"]["pid"], second.pid());
+  ASSERT_FALSE((*e)["owner"]["holders"].empty()) << e->dump();
+  EXPECT_EQ((*e)["owner"]["holders"][0]["pid"], first.pid());
+  EXPECT_EQ((*e)["diagnosis"]["code"], "second_instance") << e->dump();
+  const std::string summary = summary_of(*e);
+  EXPECT_TRUE(summary.starts_with("a second instance of postgres with another configuration (pid " +
+                                  std::to_string(second.pid()) +
+                                  ", started by hand) wants 127.0.0.1:" + std::to_string(port) +
+                                  ", which postgres (pid " + std::to_string(first.pid())))
+      << summary;
+  EXPECT_TRUE(summary.ends_with("; identity: same exe " + bin + "/postgres, config differs: -D " +
+                                first.data_dir() + " for pid " + std::to_string(first.pid()) + ", -D " +
+                                second.data_dir() + " for pid " + std::to_string(second.pid())))
+      << summary;
+  const json& remedies = (*e)["diagnosis"]["remedies"];
+  ASSERT_GE(remedies.size(), 2u) << remedies.dump();
+  EXPECT_EQ(remedies[0],
+            "kill -TERM " + std::to_string(first.pid()) + "  # if the first instance is no longer needed");
+  EXPECT_TRUE(contains(remedies[1], "or move the second instance to another port")) << remedies.dump();
 }
 
 // -----------------------------------------------------------------------------

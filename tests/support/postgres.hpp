@@ -41,8 +41,9 @@ inline std::string postgres_bin_dir() {
 
 class Postgres {
  public:
-  // initdb + postgres on 127.0.0.1:port as nobody, sockets in the data dir's parent.
-  Postgres(const std::string& bin, std::uint16_t port) : dir_("pg") {
+  // initdb + postgres on 127.0.0.1:port as nobody, sockets in the data dir's parent;
+  // `tag` names the temporary directory (two servers need two).
+  Postgres(const std::string& bin, std::uint16_t port, const std::string& tag = "pg") : dir_(tag) {
     ::chown(dir_.path().c_str(), 65534, 65534);
     const std::string data = dir_.path() + "/data";
     Child initdb({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin + "/initdb", "-D", data,
@@ -66,6 +67,9 @@ class Postgres {
   [[nodiscard]] bool started() const { return initdb_status_ == 0 && server_; }
   [[nodiscard]] const std::string& initdb_err() const { return initdb_err_; }
   [[nodiscard]] pid_t pid() const { return server_ ? server_->pid() : -1; }
+  [[nodiscard]] std::string data_dir() const { return dir_.path() + "/data"; }
+  // The server's exit status, waiting up to `deadline` (a second server on a taken port exits).
+  int wait(std::chrono::milliseconds deadline) { return server_ ? wait_within(*server_, deadline) : -1; }
   std::string drain() { return server_ ? server_->drain_stderr() : std::string{}; }
 
  private:

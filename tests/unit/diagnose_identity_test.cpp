@@ -165,6 +165,16 @@ TEST(DiagnoseIdentity, AWordThatIsNotAPathDoesNotDependOnTheWorkingDirectory) {
                            identity_of(holder(2, cmd, "/usr/sbin/apache2", {}, "/srv/b"))));
 }
 
+TEST(DiagnoseIdentity, AnExitedProcessStartedThroughALinkIsKnownByItsArgv0) {
+  const std::string link = "/usr/local/bin/postgres";
+  const std::string real = "/usr/lib/postgresql/15/bin/postgres";
+  const auto exited = identity_of(process(1, link + " -D /srv/a", "", {}));
+  EXPECT_TRUE(same_program(exited, identity_of(holder(2, link + " -D /srv/a", real, {}))));
+  EXPECT_FALSE(same_program(exited, identity_of(holder(2, "/opt/pg/postgres -D /srv/a", real, {}))));
+  EXPECT_FALSE(same_program(identity_of(process(1, link + " -D /srv/a", "/opt/other/postgres", {})),
+                            identity_of(holder(2, link + " -D /srv/a", real, {}))));
+}
+
 TEST(DiagnoseIdentity, NginxMasterTitleIsReadAsItsCommandLine) {
   EXPECT_TRUE(
       same_program(identity_of(process(1, "/usr/sbin/nginx -c /etc/nginx/nginx.conf", "/usr/sbin/nginx", {})),

@@ -160,7 +160,11 @@ void compare_native(const ProgramIdentity& a, const ProgramIdentity& b, Identity
   m.exe_a = program_path(a);
   m.exe_b = program_path(b);
   if (!m.exe_a.empty() && !m.exe_b.empty()) {
-    if (m.exe_a != m.exe_b) {
+    // An exited side is known by its argv[0] only, which may be a link to the other's exe:
+    // the same absolute argv[0] on both sides is the same executable then.
+    const bool exited = a.exe.empty() || b.exe.empty();
+    const bool same_argv0 = a.argv.front() == b.argv.front() && a.argv.front().starts_with('/');
+    if (m.exe_a != m.exe_b && !(exited && same_argv0)) {
       m.differs = "exe";
       return;
     }
