@@ -35,6 +35,8 @@
 #include "process.hpp"
 #include "real_parts.hpp"
 #include "trace_harness.hpp"
+#include "diagnosis_harness.hpp"
+#include "postgres.hpp"
 
 namespace bindtrace {
 namespace {
@@ -47,24 +49,8 @@ using namespace testing;  // real_parts.hpp helpers
 using testing::free_port;
 using testing::testprog;
 
-// The distribution's interpreter, by absolute path: `python3` on PATH may be a
-// pyenv shim (a bash script) on developer machines.
-constexpr const char* kPython = "/usr/bin/python3";
-
 // ---------------------------------------------------------------------------
-// Helpers
-
-
-
-
-
-
-
-
-
-
-
-
+// Helpers (the rest are in diagnosis_harness.hpp)
 
 // A sysctl under /proc/sys set for one test and restored afterwards.
 class Sysctl {
@@ -83,98 +69,6 @@ class Sysctl {
   std::string old_;
 };
 
-// `bindtrace --json --port P --max-events N`, attached.
-class Bindtrace {
- public:
-  Bindtrace(std::uint16_t port, int max_events, const std::vector<std::string>& extra = {})
-      : child_(argv(port, max_events, extra)) {
-    auto line = child_.read_err_line(15s);
-    attached_ = line && line->find("bindtrace: attached") != std::string::npos;
-    if (line) first_err_ = *line;
-  }
-  ~Bindtrace() {
-    if (!waited_) wait_within(child_, 5s);
-  }
-
-  [[nodiscard]] bool attached() const { return attached_; }
-  [[nodiscard]] const std::string& first_err() const { return first_err_; }
-
-  // The next event, or nullopt.
-  std::optional<json> next(std::chrono::milliseconds timeout = 10s) {
-    auto line = child_.read_line(timeout);
-    if (!line) return std::nullopt;
-    if (std::getenv("BT_DIAG_DUMP")) std::fprintf(stderr, "%s\n", line->c_str());  // to read the whole event
-    return json::parse(*line);
-  }
-  int wait() {
-    waited_ = true;
-    return wait_within(child_, 5s);
-  }
-
- private:
-  Child child_;
-  bool waited_ = false;
-
-  static std::vector<std::string> argv(std::uint16_t port, int max_events, const std::vector<std::string>& extra) {
-    std::vector<std::string> v{BINDTRACE_BINARY, "--json", "--port", std::to_string(port), "--max-events",
-                               std::to_string(max_events)};
-    v.insert(v.end(), extra.begin(), extra.end());
-    return v;
-  }
-  bool attached_ = false;
-  std::string first_err_;
-};
-
-// Runs `fail`, which makes one call fail on `port`, under `bindtrace --json
-// --max-events 1`, and returns that event (nullopt, with the failure added,
-// when bindtrace did not attach or printed nothing).
-std::optional<json> event_of(std::uint16_t port, const std::function<void()>& fail) {
-  Bindtrace bt(port, 1);
-  if (!bt.attached()) {
-    ADD_FAILURE() << "bindtrace did not attach: " << bt.first_err();
-    return std::nullopt;
-  }
-  fail();
-  auto e = bt.next();
-  if (!e) {
-    ADD_FAILURE() << "no event from bindtrace";
-    return std::nullopt;
-  }
-  EXPECT_EQ(bt.wait(), 0);
-  return e;
-}
-
-bool contains(const json& value, const std::string& needle) {
-  return value.is_string() && value.get<std::string>().find(needle) != std::string::npos;
-}
-
-// The first remedy containing `needle`, or "".
-std::string remedy_with(const json& event, const std::string& needle) {
-  for (const auto& r : event["diagnosis"]["remedies"])
-    if (contains(r, needle)) return r.get<std::string>();
-  return {};
-}
-
-bool any_remedy(const json& event, const std::string& needle) {
-  return !remedy_with(event, needle).empty();
-}
-
-std::string summary_of(const json& event) {
-  return event["diagnosis"]["summary"].is_string() ? event["diagnosis"]["summary"].get<std::string>() : "";
-}
-
-// ---------------------------------------------------------------------------
-
-class DiagnosisTest : public testing::CgroupFixture {
- protected:
-  // `python3 -m http.server PORT` as a person types it, in cgroup `rel`.
-  std::unique_ptr<Child> http_server(std::uint16_t port, const std::string& rel = "") {
-    Child::Options options;
-    if (!rel.empty()) options.cgroup_procs = cgroups_->make(rel);
-    return std::make_unique<Child>(std::vector<std::string>{kPython, "-m", "http.server", std::to_string(port)},
-                                   options);
-  }
-};
 
 // ---------------------------------------------------------------------------
 // duplicate_manager: "systemd and supervisor both start the same backend".
@@ -326,62 +220,6 @@ TEST_F(DiagnosisTest, SystemVsUserUserUnitFailsAgainstTheSystemUnitAndIsToldToUs
 // foreign_service: a PostgreSQL server already listens on the port a web
 // server wants. The holder (a different program) decides the code; the
 // remedies stop it or move to a free port, named.
-
-// The directory with postgres and initdb: on PATH, else Debian's
-// /usr/lib/postgresql/VERSION/bin (package postgresql-15), the newest.
-std::string postgres_bin_dir() {
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path ? path : "");
-  for (std::string dir; std::getline(dirs, dir, ':');)
-    if (!dir.empty() && ::access((dir + "/postgres").c_str(), X_OK) == 0 &&
-        ::access((dir + "/initdb").c_str(), X_OK) == 0)
-      return dir;
-  std::string best;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/usr/lib/postgresql", ec)) {
-    const std::string dir = entry.path().string() + "/bin";
-    if (::access((dir + "/postgres").c_str(), X_OK) == 0 && ::access((dir + "/initdb").c_str(), X_OK) == 0 &&
-        dir > best)
-      best = dir;
-  }
-  return best;
-}
-
-class Postgres {
- public:
-  // initdb + postgres on 127.0.0.1:port as nobody, sockets in the data dir's parent.
-  Postgres(const std::string& bin, std::uint16_t port) : dir_("pg") {
-    ::chown(dir_.path().c_str(), 65534, 65534);
-    const std::string data = dir_.path() + "/data";
-    Child initdb({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin + "/initdb", "-D", data, "-A",
-                  "trust", "-U", "postgres", "--no-sync"});
-    initdb_status_ = wait_within(initdb, 60s);
-    if (initdb_status_ != 0) {
-      initdb_err_ = initdb.drain_stderr();
-      return;
-    }
-    server_ = std::make_unique<Child>(std::vector<std::string>{
-        "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin + "/postgres", "-D", data, "-p",
-        std::to_string(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + dir_.path(),
-        "-c", "fsync=off"});
-  }
-  ~Postgres() {
-    if (server_) {
-      server_->signal(SIGINT);  // fast shutdown
-      wait_within(*server_, 10s);
-    }
-  }
-  [[nodiscard]] bool started() const { return initdb_status_ == 0 && server_; }
-  [[nodiscard]] const std::string& initdb_err() const { return initdb_err_; }
-  [[nodiscard]] pid_t pid() const { return server_ ? server_->pid() : -1; }
-  std::string drain() { return server_ ? server_->drain_stderr() : std::string{}; }
-
- private:
-  TempDir dir_;
-  int initdb_status_ = -1;
-  std::string initdb_err_;
-  std::unique_ptr<Child> server_;
-};
 
 TEST_F(DiagnosisTest, ForeignServicePostgresHoldsThePortAWebServerWantsAndAFreePortIsNamed) {
   const std::string bin = postgres_bin_dir();

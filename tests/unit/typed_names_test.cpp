@@ -51,15 +51,15 @@ TEST(ManagerKindNames, ContainerManagersAreTheContainerEngines) {
 }
 
 TEST(DiagnosisCodeNames, EachCodeHasItsContractName) {
-  EXPECT_EQ(names_up_to(DiagnosisCode::address_not_available, diagnosis_code_name),
+  EXPECT_EQ(names_up_to(DiagnosisCode::second_instance, diagnosis_code_name),
             (std::vector<std::string>{"unknown", "duplicate_manager", "stale_instance", "system_vs_user",
                                       "foreign_service", "container_port", "socket_activation", "time_wait",
                                       "reuseport_mismatch", "listen_conflict", "privileged_port",
-                                      "address_not_available"}));
+                                      "address_not_available", "second_instance"}));
 }
 
 TEST(DiagnosisCodeNames, EachNameParsesBack) {
-  expect_round_trip(DiagnosisCode::address_not_available, diagnosis_code_name, parse_diagnosis_code);
+  expect_round_trip(DiagnosisCode::second_instance, diagnosis_code_name, parse_diagnosis_code);
   for (const char* text : {"", "TIME_WAIT", "time-wait", "none"})
     EXPECT_EQ(parse_diagnosis_code(text), std::nullopt) << text;
 }

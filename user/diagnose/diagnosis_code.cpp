@@ -7,7 +7,7 @@
 namespace bindtrace {
 namespace {
 
-constexpr NameTable<DiagnosisCode, 12> kNames{{{
+constexpr NameTable<DiagnosisCode, 13> kNames{{{
     {DiagnosisCode::unknown, "unknown"},
     {DiagnosisCode::duplicate_manager, "duplicate_manager"},
     {DiagnosisCode::stale_instance, "stale_instance"},
@@ -20,6 +20,7 @@ constexpr NameTable<DiagnosisCode, 12> kNames{{{
     {DiagnosisCode::listen_conflict, "listen_conflict"},
     {DiagnosisCode::privileged_port, "privileged_port"},
     {DiagnosisCode::address_not_available, "address_not_available"},
+    {DiagnosisCode::second_instance, "second_instance"},
 }}};
 
 }  // namespace

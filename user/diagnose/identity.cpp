@@ -1,6 +1,7 @@
-// Program identity (diagnose.hpp, program_identity.hpp): whether two
-// processes run the same program, decided from the executable, the
-// interpreter's command line and the working directory; never comm alone.
+// Program identity (diagnose.hpp, program_identity.hpp): what a process
+// runs (the interpreter's script or module), what a person calls it, and the
+// identity of a process as the rules and the failure history see it. How two
+// identities compare is identity_compare.cpp.
 #include <algorithm>
 #include <string_view>
 
@@ -118,6 +119,7 @@ Script script_of(const ProgramIdentity& id) {
     if (one_of(word, syntax.script_options) && has_value) {
       const std::string& file = id.argv[i + 1];
       take(word + " " + file, std::string(basename_of(file)), !file.starts_with('/'), false);
+      script.file = file;
       return script;
     }
     if (one_of(word, syntax.inline_options) && has_value) {
@@ -146,57 +148,13 @@ Script script_of(const ProgramIdentity& id) {
     script.display = script.interpreter == Interpreter::java ? word : std::string(basename_of(word));
     script.relative = script.interpreter != Interpreter::java && !word.starts_with('/');
     script.module = script.interpreter == Interpreter::java;
+    if (!script.module) script.file = word;
     script.rest.assign(id.argv.begin() + static_cast<std::ptrdiff_t>(i + 1), id.argv.end());
     return script;
   }
   return script;  // an interactive interpreter or a form we do not know: key stays empty
 }
 
-
-namespace {
-
-// The executable a native program runs: /proc/PID/exe, else an absolute argv[0].
-std::string program_path(const ProgramIdentity& id) {
-  if (!id.exe.empty()) return id.exe;
-  if (!id.argv.empty() && id.argv.front().starts_with('/')) return id.argv.front();
-  return {};
-}
-
-bool same_native_program(const ProgramIdentity& a, const ProgramIdentity& b) {
-  if (a.argv.empty() || b.argv.empty()) {
-    // Only the executable is known on one side: arguments cannot be compared.
-    return false;
-  }
-  const std::string path_a = program_path(a);
-  const std::string path_b = program_path(b);
-  const bool same_arguments = std::equal(a.argv.begin() + 1, a.argv.end(), b.argv.begin() + 1, b.argv.end());
-  if (!path_a.empty() && !path_b.empty()) return path_a == path_b && same_arguments;
-  // One executable unknown (the process exited): the whole command line must match, and
-  // name a path (a bare name is no better than comm); a relative path needs the same cwd.
-  if (a.argv != b.argv) return false;
-  const std::string& argv0 = a.argv.front();
-  if (argv0.find('/') == std::string::npos) return false;
-  if (!argv0.starts_with('/')) return !a.cwd.empty() && a.cwd == b.cwd;
-  return true;
-}
-
-bool same_interpreted_program(const ProgramIdentity& a, const ProgramIdentity& b) {
-  const Script sa = script_of(a);
-  const Script sb = script_of(b);
-  if (sa.interpreter != sb.interpreter || sa.key.empty() || sa.key != sb.key) return false;
-  if (sa.relative && (a.cwd.empty() || a.cwd != b.cwd)) return false;
-  if (sa.module && !a.cwd.empty() && !b.cwd.empty() && a.cwd != b.cwd) return false;
-  // Runners (uvicorn, gunicorn, npm) name the application next: "uvicorn app:app" vs
-  // "uvicorn other:app" are different programs. Compared only when both put it first.
-  if (!sa.rest.empty() && !sb.rest.empty() && !sa.rest.front().starts_with('-') &&
-      !sb.rest.front().starts_with('-') && sa.rest.front() != sb.rest.front()) {
-    return false;
-  }
-  return true;
-}
-
-
-}  // namespace
 
 // "uvicorn", "nginx", "python3 -m http.server": what a person calls the program.
 std::string program_display(const ProgramIdentity& id) {
@@ -211,34 +169,37 @@ std::string program_display(const ProgramIdentity& id) {
 }
 }  // namespace diagnose_detail
 
-using diagnose_detail::Interpreter;
-using diagnose_detail::same_interpreted_program;
-using diagnose_detail::same_native_program;
-using diagnose_detail::script_of;
 using diagnose_detail::split_words;
 
-ProgramIdentity identity_of(const ProcessInfo& process) {
+namespace {
+
+// The command line a master process started with: nginx retitles itself
+// "nginx: master process /usr/sbin/nginx -c a.conf"; the words after the title are its argv.
+std::vector<std::string> argv_of(std::string_view cmdline) {
+  std::vector<std::string> argv = split_words(cmdline);
+  if (argv.size() > 3 && argv[0].ends_with(':') && argv[1] == "master" && argv[2] == "process")
+    argv.erase(argv.begin(), argv.begin() + 3);
+  return argv;
+}
+
+ProgramIdentity make_identity(std::string_view exe, std::string_view cmdline, const std::string& cwd,
+                              const std::string& comm) {
   ProgramIdentity id;
-  id.exe = std::string(without_deleted_suffix(process.exe));
-  id.argv = split_words(process.cmdline);
-  id.cwd = process.cwd;
-  id.comm = process.comm;
+  id.exe = std::string(without_deleted_suffix(exe));
+  id.argv = argv_of(cmdline);
+  id.cwd = cwd;
+  id.comm = comm;
   return id;
+}
+
+}  // namespace
+
+ProgramIdentity identity_of(const ProcessInfo& process) {
+  return make_identity(process.exe, process.cmdline, process.cwd, process.comm);
 }
 
 ProgramIdentity identity_of(const Holder& holder) {
-  ProgramIdentity id;
-  id.exe = std::string(without_deleted_suffix(holder.exe));
-  id.argv = split_words(holder.cmdline);
-  id.cwd = holder.cwd;
-  id.comm = holder.comm;
-  return id;
-}
-
-bool same_program(const ProgramIdentity& a, const ProgramIdentity& b) {
-  if (script_of(a).interpreter != Interpreter::none || script_of(b).interpreter != Interpreter::none)
-    return same_interpreted_program(a, b);
-  return same_native_program(a, b);
+  return make_identity(holder.exe, holder.cmdline, holder.cwd, holder.comm);
 }
 
 std::string identity_key(const ProgramIdentity& id) {

@@ -94,18 +94,35 @@ std::string stop_remedy(const std::optional<Service>& service, std::uint32_t pid
   return with_note(kill_command(pid), why);
 }
 
+namespace {
+
+// `systemctl restart X.service` or `systemctl reload X.service`, in each manager's words.
+std::optional<std::string> manager_command(const Service& s, bool reload) {
+  const ManagerKind m = s.manager;
+  const std::string name = shell_quote(s.name);
+  const std::string verb = reload ? "reload" : "restart";
+  if (m == ManagerKind::systemd && s.name.ends_with(".service")) return systemctl(s) + verb + " " + name;
+  if (m == ManagerKind::supervisor && !s.name.empty())
+    return std::string("supervisorctl ") + (reload ? "signal HUP " : "restart ") + name;
+  if (m == ManagerKind::pm2) return "pm2 " + verb + " " + name;
+  if ((m == ManagerKind::docker || m == ManagerKind::podman) && is_container_ref(s.name))
+    return std::string(manager_name(m)) + (reload ? " kill -s HUP " : " restart ") + name;
+  if (m == ManagerKind::runit) return "sv " + verb + " " + name;
+  if (m == ManagerKind::s6 && reload) return "s6-svc -h " + shell_quote("/run/service/" + s.name);
+  if (m == ManagerKind::openrc) return "rc-service " + name + " " + verb;
+  return std::nullopt;
+}
+
+}  // namespace
+
 // The command that restarts the managed copy, for someone who started a second one by hand.
 std::optional<std::string> restart_command(const Service& s) {
-  const ManagerKind m = s.manager;
-  if (m == ManagerKind::systemd && s.name.ends_with(".service"))
-    return systemctl(s) + "restart " + shell_quote(s.name);
-  if (m == ManagerKind::supervisor && !s.name.empty()) return "supervisorctl restart " + shell_quote(s.name);
-  if (m == ManagerKind::pm2) return "pm2 restart " + shell_quote(s.name);
-  if ((m == ManagerKind::docker || m == ManagerKind::podman) && is_container_ref(s.name))
-    return std::string(manager_name(m)) + " restart " + shell_quote(s.name);
-  if (m == ManagerKind::runit) return "sv restart " + shell_quote(s.name);
-  if (m == ManagerKind::openrc) return "rc-service " + shell_quote(s.name) + " restart";
-  return std::nullopt;
+  return manager_command(s, false);
+}
+
+// The command that makes the managed instance re-read its configuration.
+std::optional<std::string> reload_command(const Service& s) {
+  return manager_command(s, true);
 }
 
 // "port 8002 is free: use it instead", the first alternative at or above `at_least`.

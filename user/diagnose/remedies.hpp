@@ -18,6 +18,8 @@ namespace bindtrace::diagnose_detail {
                                       std::uint16_t port, std::string_view why);
 // The command that restarts the managed copy, for someone who started a second one by hand.
 [[nodiscard]] std::optional<std::string> restart_command(const Service& s);
+// The command that makes the managed instance re-read its configuration.
+[[nodiscard]] std::optional<std::string> reload_command(const Service& s);
 // "port 8002 is free: use it instead", the first alternative at or above `at_least`.
 [[nodiscard]] std::optional<std::string> free_port_remedy(const Event& e, std::uint32_t at_least = 0);
 // For a failing container: publish it on another host port.

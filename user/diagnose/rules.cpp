@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bindtrace/events/errno_names.hpp"
+#include "diagnose/instance_rules.hpp"
 #include "diagnose/phrases.hpp"
 #include "diagnose/program_identity.hpp"
 #include "diagnose/remedies.hpp"
@@ -317,69 +318,7 @@ std::optional<Diagnosis> own_socket(const Event& e, const Owner& owner) {
       {"bind each address:port once per process (check the configuration for a repeated listen address)"});
 }
 
-// Rules 9 and 10: the holder runs the same program.
-std::optional<Diagnosis> same_program_rules(const Event& e, const Owner& owner, const DiagnosisContext& c) {
-  const ProgramIdentity mine = identity_of(e.process);
-  const Holder* h = pick_holder(
-      owner, [&](const Holder& x) { return !is_forwarder(x) && same_program(mine, identity_of(x)); });
-  if (!h) return std::nullopt;
-  const std::string program = program_display(identity_of(*h));
-  const std::uint16_t port = e.endpoint.port;
-
-  if (is_interactive(h->service) ||
-      (e.process.service && h->service && same_manager_entry(*e.process.service, *h->service))) {
-    Diagnosis d;
-    d.code = DiagnosisCode::stale_instance;
-    d.summary = "an earlier instance of the same program (" + program + ", pid " + std::to_string(h->pid) +
-                started_text(e, *h, c.ns_per_clock_tick) + ") still holds " + endpoint_text(e);
-    const bool orphaned = h->service && h->service->orphaned;
-    if (orphaned)
-      d.summary += ": it was left behind by a closed terminal (orphaned)";
-    else if (h->service && h->service->nohup)
-      d.summary += ": it was started with nohup";
-    else if (h->service &&
-             (h->service->manager == ManagerKind::tmux || h->service->manager == ManagerKind::screen))
-      d.summary += ": it still runs in " + h->service->name;
-    else if (h->service && !is_interactive(h->service))
-      d.summary += ", in the same " + service_phrase(*h->service);
-    // Kill the instance, not its manager entry: the failing side belongs to the same one.
-    d.remedies.push_back(
-        stop_remedy(is_interactive(h->service) ? h->service : std::nullopt, h->pid, port, "then retry"));
-    d.remedies.push_back(
-        with_note("kill -KILL " + std::to_string(h->pid), "only if it is still there after a few seconds"));
-    if (h->service && h->service->manager == ManagerKind::systemd && !is_interactive(h->service)) {
-      d.remedies.push_back(
-          with_note("systemctl show -p KillMode " + shell_quote(h->service->name),
-                    "a process from an earlier start survived; KillMode=control-group stops them all"));
-    }
-    return d;
-  }
-
-  // Different managers run the same program. Lead with stopping the side that failed:
-  // it serves nothing, so that costs no downtime and ends its restart loop.
-  Diagnosis d;
-  d.code = DiagnosisCode::duplicate_manager;
-  const std::string holder_service = service_phrase(*h->service);
-  const std::string my_service =
-      is_interactive(e.process.service) ? "by hand" : "by " + service_phrase(*e.process.service);
-  d.summary = program + " runs twice: pid " + std::to_string(h->pid) + " under " + holder_service +
-              " holds " + endpoint_text(e) + ", and pid " + std::to_string(e.process.pid) + " was started " +
-              my_service;
-  if (is_interactive(e.process.service)) {
-    if (auto restart = restart_command(*h->service))
-      d.remedies.push_back(
-          with_note(*restart, "it already runs under " + holder_service + ": restart it there"));
-  } else {
-    d.remedies.push_back(stop_remedy(e.process.service, e.process.pid, port, "keep " + holder_service));
-  }
-  d.remedies.push_back(stop_remedy(h->service, h->pid, port,
-                                   is_interactive(e.process.service)
-                                       ? "or stop the managed copy"
-                                       : "or keep " + service_phrase(*e.process.service) + " instead"));
-  return d;
-}
-
-// Rule 11.
+// Rule 12.
 std::optional<Diagnosis> container_port(const Event& e, const Owner& owner) {
   const Holder* h =
       pick_holder(owner, [](const Holder& x) { return is_forwarder(x) || is_containerized(x); });
@@ -407,13 +346,19 @@ std::optional<Diagnosis> container_port(const Event& e, const Owner& owner) {
   return d;
 }
 
-// Rule 12.
+// Rule 13.
 std::optional<Diagnosis> foreign_service(const Event& e, const Owner& owner) {
   const Holder* h = pick_holder(owner, [](const Holder&) { return true; });
   if (!h) return std::nullopt;
   Diagnosis d;
   d.code = DiagnosisCode::foreign_service;
   d.summary = port_text(e) + " is held by " + holder_text(*h) + others_text(owner);
+  // Same name, another program (another app.py, another build of `server`): say what differs.
+  const ProgramIdentity theirs = identity_of(*h);
+  const ProgramIdentity mine = identity_of(e.process);
+  const IdentityMatch m = compare_programs(theirs, mine);
+  if (!m.path_arg.empty() || (!m.differs.empty() && program_display(theirs) == program_display(mine)))
+    d.summary += "; not the same program: " + identity_evidence(m, h->pid, e.process.pid);
   // A container that wants a host port the host already uses: remapping it is the gentle fix.
   if (auto remap = remap_remedy(e)) d.remedies.push_back(*remap);
   d.remedies.push_back(stop_remedy(h->service, h->pid, e.endpoint.port, "if nothing needs it"));
@@ -467,6 +412,7 @@ Diagnosis diagnose_in_use(const Event& e, const DiagnosisContext& c) {
   if (auto d = reuseport_mismatch(e, owner)) return *d;
   if (auto d = system_vs_user(e, owner)) return *d;
   if (auto d = same_program_rules(e, owner, c)) return *d;
+  if (auto d = second_instance(e, owner)) return *d;
   if (auto d = container_port(e, owner)) return *d;
   if (auto d = foreign_service(e, owner)) return *d;
   return unknown_in_use(e);

@@ -16,8 +16,9 @@
 namespace bindtrace {
 
 // What makes two processes "the same program", decided on evidence: the
-// executable path, then the command line (interpreter scripts: the script
-// path and module), then the working directory; never comm alone.
+// executable path and the command line (interpreters: the script or module
+// and the arguments after it); the working directory only gives a relative
+// path argument its meaning. Never comm alone.
 struct ProgramIdentity {
   std::string exe;
   std::vector<std::string> argv;
@@ -27,7 +28,8 @@ struct ProgramIdentity {
 
 [[nodiscard]] ProgramIdentity identity_of(const ProcessInfo& process);
 [[nodiscard]] ProgramIdentity identity_of(const Holder& holder);
-// True when the evidence says both run the same program.
+// True when the evidence says both run the same program with the same
+// arguments (another configuration of it is not the same program).
 [[nodiscard]] bool same_program(const ProgramIdentity& a, const ProgramIdentity& b);
 // A stable key for history ("/usr/bin/python3 -m uvicorn app:app").
 [[nodiscard]] std::string identity_key(const ProgramIdentity& id);

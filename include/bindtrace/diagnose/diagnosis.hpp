@@ -17,7 +17,7 @@ namespace bindtrace {
 enum class DiagnosisCode : std::uint8_t {
   unknown,
   duplicate_manager, stale_instance, system_vs_user, foreign_service, container_port, socket_activation,
-  time_wait, reuseport_mismatch, listen_conflict, privileged_port, address_not_available
+  time_wait, reuseport_mismatch, listen_conflict, privileged_port, address_not_available, second_instance
 };
 // clang-format on
 
