@@ -35,6 +35,7 @@
 #include "process.hpp"
 #include "real_parts.hpp"
 #include "trace_harness.hpp"
+#include "traced_events.hpp"
 
 namespace bindtrace {
 namespace {
@@ -54,18 +55,6 @@ constexpr const char* kPython = "/usr/bin/python3";
 // ---------------------------------------------------------------------------
 // Helpers
 
-
-
-
-
-
-
-
-
-
-
-
-
 // A sysctl under /proc/sys set for one test and restored afterwards.
 class Sysctl {
  public:
@@ -82,86 +71,6 @@ class Sysctl {
   std::string path_;
   std::string old_;
 };
-
-// `bindtrace --json --port P --max-events N`, attached.
-class Bindtrace {
- public:
-  Bindtrace(std::uint16_t port, int max_events, const std::vector<std::string>& extra = {})
-      : child_(argv(port, max_events, extra)) {
-    auto line = child_.read_err_line(15s);
-    attached_ = line && line->find("bindtrace: attached") != std::string::npos;
-    if (line) first_err_ = *line;
-  }
-  ~Bindtrace() {
-    if (!waited_) wait_within(child_, 5s);
-  }
-
-  [[nodiscard]] bool attached() const { return attached_; }
-  [[nodiscard]] const std::string& first_err() const { return first_err_; }
-
-  // The next event, or nullopt.
-  std::optional<json> next(std::chrono::milliseconds timeout = 10s) {
-    auto line = child_.read_line(timeout);
-    if (!line) return std::nullopt;
-    if (std::getenv("BT_DIAG_DUMP")) std::fprintf(stderr, "%s\n", line->c_str());  // to read the whole event
-    return json::parse(*line);
-  }
-  int wait() {
-    waited_ = true;
-    return wait_within(child_, 5s);
-  }
-
- private:
-  Child child_;
-  bool waited_ = false;
-
-  static std::vector<std::string> argv(std::uint16_t port, int max_events, const std::vector<std::string>& extra) {
-    std::vector<std::string> v{BINDTRACE_BINARY, "--json", "--port", std::to_string(port), "--max-events",
-                               std::to_string(max_events)};
-    v.insert(v.end(), extra.begin(), extra.end());
-    return v;
-  }
-  bool attached_ = false;
-  std::string first_err_;
-};
-
-// Runs `fail`, which makes one call fail on `port`, under `bindtrace --json
-// --max-events 1`, and returns that event (nullopt, with the failure added,
-// when bindtrace did not attach or printed nothing).
-std::optional<json> event_of(std::uint16_t port, const std::function<void()>& fail) {
-  Bindtrace bt(port, 1);
-  if (!bt.attached()) {
-    ADD_FAILURE() << "bindtrace did not attach: " << bt.first_err();
-    return std::nullopt;
-  }
-  fail();
-  auto e = bt.next();
-  if (!e) {
-    ADD_FAILURE() << "no event from bindtrace";
-    return std::nullopt;
-  }
-  EXPECT_EQ(bt.wait(), 0);
-  return e;
-}
-
-bool contains(const json& value, const std::string& needle) {
-  return value.is_string() && value.get<std::string>().find(needle) != std::string::npos;
-}
-
-// The first remedy containing `needle`, or "".
-std::string remedy_with(const json& event, const std::string& needle) {
-  for (const auto& r : event["diagnosis"]["remedies"])
-    if (contains(r, needle)) return r.get<std::string>();
-  return {};
-}
-
-bool any_remedy(const json& event, const std::string& needle) {
-  return !remedy_with(event, needle).empty();
-}
-
-std::string summary_of(const json& event) {
-  return event["diagnosis"]["summary"].is_string() ? event["diagnosis"]["summary"].get<std::string>() : "";
-}
 
 // ---------------------------------------------------------------------------
 
@@ -315,9 +224,9 @@ TEST_F(DiagnosisTest, SystemVsUserUserUnitFailsAgainstTheSystemUnitAndIsToldToUs
       << summary;
   const json& remedies = (*e)["diagnosis"]["remedies"];
   ASSERT_GE(remedies.size(), 3u) << remedies.dump();
-  EXPECT_TRUE(contains(remedies[0], "systemctl --user disable --now " + unit + "  # keep the system one; run it as uid 1000"))
-      << remedies.dump();
-  EXPECT_TRUE(contains(remedies[1], "systemctl --user mask " + unit)) << remedies.dump();
+  const std::string ctl = "systemctl --user -M " + login_name_or_uid(1000) + "@ ";
+  EXPECT_EQ(remedies[0], ctl + "disable --now " + unit + "  # keep the system one") << remedies.dump();
+  EXPECT_EQ(remedies[1], ctl + "mask " + unit + "  # so nothing starts it again") << remedies.dump();
   EXPECT_TRUE(contains(remedies[2], "systemctl disable --now " + unit + "  # or keep the user one"))
       << remedies.dump();
 }

@@ -11,148 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "diagnose_builders.hpp"
+
 namespace bindtrace {
 namespace {
 
-// ---------------------------------------------------------------- builders
-
-Service systemd(std::string unit, std::string scope = "system",
-                std::optional<std::uint32_t> uid = std::nullopt) {
-  Service s;
-  s.manager = ManagerKind::systemd;
-  s.name = unit;
-  s.unit = unit;
-  s.scope = std::move(scope);
-  s.uid = uid;
-  return s;
-}
-
-Service supervisor(std::string group, std::string program) {
-  Service s;
-  s.manager = ManagerKind::supervisor;
-  s.name = group + ":" + program;
-  s.group = std::move(group);
-  s.program = std::move(program);
-  s.outer = "supervisor.service";
-  return s;
-}
-
-Service managed(ManagerKind manager, std::string name) {
-  Service s;
-  s.manager = manager;
-  s.name = std::move(name);
-  return s;
-}
-
-Service orphan(std::uint32_t pid) {
-  Service s = managed(ManagerKind::adhoc, "pid " + std::to_string(pid));
-  s.notes = {"orphaned"};
-  s.orphaned = true;
-  return s;
-}
-
-Service container(ManagerKind manager, std::string name) {
-  Service s = managed(manager, std::move(name));
-  s.runtime = std::string(manager_name(manager));
-  return s;
-}
-
-ProcessInfo process(std::uint32_t pid, std::string cmdline, std::string exe, std::optional<Service> service,
-                    std::string cwd = "/", std::uint32_t uid = 0) {
-  ProcessInfo p;
-  p.pid = pid;
-  p.tid = pid;
-  p.uid = uid;
-  p.cmdline = std::move(cmdline);
-  p.comm = p.cmdline.substr(0, p.cmdline.find(' '));
-  p.comm = p.comm.substr(p.comm.rfind('/') + 1);
-  p.exe = std::move(exe);
-  p.cwd = std::move(cwd);
-  p.service = std::move(service);
-  return p;
-}
-
-Holder holder(std::uint32_t pid, std::string cmdline, std::string exe, std::optional<Service> service,
-              std::string cwd = "/", std::uint32_t uid = 0) {
-  const ProcessInfo p =
-      process(pid, std::move(cmdline), std::move(exe), std::move(service), std::move(cwd), uid);
-  Holder h;
-  h.pid = p.pid;
-  h.comm = p.comm;
-  h.cmdline = p.cmdline;
-  h.uid = p.uid;
-  h.exe = p.exe;
-  h.cwd = p.cwd;
-  h.service = p.service;
-  h.inode = 1000 + pid;
-  h.fd = 3;
-  return h;
-}
-
-SocketEntry listener(std::string addr, std::uint16_t port, std::uint64_t inode = 0) {
-  SocketEntry s;
-  s.local_addr = std::move(addr);
-  s.local_port = port;
-  s.inode = inode;
-  return s;
-}
-
-Owner held_by(std::vector<Holder> holders, std::uint16_t port = 8001) {
-  Owner o;
-  o.kind = OwnerKind::process;
-  o.state = "LISTEN";
-  for (const Holder& h : holders) o.sockets.push_back(listener("0.0.0.0", port, h.inode));
-  o.holders = std::move(holders);
-  return o;
-}
-
-Event failure(ProcessInfo p, std::uint16_t port = 8001, int err = EADDRINUSE, std::string addr = "0.0.0.0") {
-  Event e;
-  e.op = Op::bind;
-  e.err = err;
-  e.proto = Proto::tcp;
-  e.endpoint.family = addr.find(':') == std::string::npos ? Family::ipv4 : Family::ipv6;
-  e.endpoint.address = std::move(addr);
-  e.endpoint.port = port;
-  e.socket.known = true;
-  e.process = std::move(p);
-  return e;
-}
-
-Event in_use(ProcessInfo p, Owner owner, std::uint16_t port = 8001) {
-  Event e = failure(std::move(p), port);
-  e.owner = std::move(owner);
-  return e;
-}
-
-Diagnosis run(const Event& e, std::uint32_t failures = 1) {
-  DiagnosisContext c;
-  c.failures_in_window = failures;
-  return diagnose(e, c);
-}
-
-bool contains(const std::string& text, std::string_view part) {
-  return text.find(part) != std::string::npos;
-}
-
-// The remedies joined, for "is this command offered anywhere" checks.
-std::string all(const Diagnosis& d) {
-  std::string text;
-  for (const std::string& r : d.remedies) text += r + "\n";
-  return text;
-}
-
-const std::string kVenvPython = "/opt/connexa/venv/bin/python3";
-const std::string kPythonExe = "/usr/bin/python3.12";
-const std::string kBackendCmd = kVenvPython + " -m uvicorn app.main:app --host 0.0.0.0 --port 8001";
-
-ProcessInfo backend(std::uint32_t pid, std::optional<Service> service) {
-  return process(pid, kBackendCmd, kPythonExe, std::move(service), "/opt/connexa/backend");
-}
-
-Holder backend_holder(std::uint32_t pid, std::optional<Service> service) {
-  return holder(pid, kBackendCmd, kPythonExe, std::move(service), "/opt/connexa/backend");
-}
+using namespace diagnose_builders;
 
 // ---------------------------------------------------------------- program identity
 
@@ -479,8 +343,8 @@ TEST(DiagnoseSocketActivation, UserSocketUnitUsesUserScope) {
   svc.socket_unit = "devd.socket";
   const Diagnosis d = run(in_use(process(5, "/usr/bin/devd", "/usr/bin/devd", {}),
                                  held_by({holder(900, "/usr/bin/devd --serve", "/usr/bin/devd", svc)})));
-  EXPECT_TRUE(contains(all(d), "systemctl --user stop devd.socket")) << all(d);
-  EXPECT_TRUE(contains(all(d), "systemctl --user disable devd.socket"));
+  EXPECT_TRUE(contains(all(d), "systemctl --user -M 1000@ stop devd.socket")) << all(d);
+  EXPECT_TRUE(contains(all(d), "systemctl --user -M 1000@ disable devd.socket"));
 }
 
 TEST(DiagnoseSocketActivation, PlainServiceIsNotSocketActivation) {
@@ -661,39 +525,6 @@ TEST(DiagnoseDuplicateManager, DifferentProgramsAreNotDuplicates) {
   EXPECT_EQ(d.code, DiagnosisCode::foreign_service);
 }
 
-// ---------------------------------------------------------------- system_vs_user
-
-TEST(DiagnoseSystemVsUser, UserUnitFailsAgainstASystemUnit) {
-  const Holder system =
-      holder(800, "/usr/bin/api --port 8001", "/usr/bin/api", systemd("api.service"), "/", 0);
-  const Diagnosis d = run(in_use(process(5, "/usr/bin/api --port 8001", "/usr/bin/api",
-                                         systemd("api-dev.service", "user", 1000), "/", 1000),
-                                 held_by({system})));
-  EXPECT_EQ(d.code, DiagnosisCode::system_vs_user);
-  EXPECT_TRUE(contains(d.summary, "at system level by systemd unit api.service")) << d.summary;
-  EXPECT_TRUE(contains(d.summary, "at user level by systemd user unit api-dev.service (uid 1000)"));
-  EXPECT_TRUE(d.remedies[0].starts_with("systemctl --user disable --now api-dev.service")) << d.remedies[0];
-  EXPECT_TRUE(contains(d.remedies[0], "run it as uid 1000"));
-  EXPECT_TRUE(contains(all(d), "systemctl --user mask api-dev.service"));
-  EXPECT_TRUE(contains(all(d), "systemctl disable --now api.service"));
-}
-
-TEST(DiagnoseSystemVsUser, SystemUnitFailsAgainstAUserUnit) {
-  const Diagnosis d = run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", systemd("api.service")),
-                                 held_by({holder(800, "/usr/bin/api", "/usr/bin/api",
-                                                 systemd("api-dev.service", "user", 1000), "/", 1000)})));
-  EXPECT_EQ(d.code, DiagnosisCode::system_vs_user);
-  EXPECT_TRUE(d.remedies[0].starts_with("systemctl disable --now api.service")) << d.remedies[0];
-  EXPECT_TRUE(contains(all(d), "systemctl --user disable --now api-dev.service"));
-}
-
-TEST(DiagnoseSystemVsUser, TwoSystemUnitsAreNot) {
-  const Diagnosis d =
-      run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", systemd("api.service")),
-                 held_by({holder(800, "/usr/bin/web", "/usr/bin/web", systemd("web.service"))})));
-  EXPECT_EQ(d.code, DiagnosisCode::foreign_service);
-}
-
 // ---------------------------------------------------------------- foreign_service
 
 TEST(DiagnoseForeignService, AnotherServiceHoldsThePort) {
@@ -853,7 +684,10 @@ TEST(DiagnoseIncidents, OrphanedDevServerFromAClosedTerminal) {
 TEST(DiagnoseIncidents, SystemServiceAndUserContainerWantTheSamePort) {
   Service rootless = container(ManagerKind::podman, "qdrant");
   rootless.uid = 1000;
+  rootless.user = "alice";
   rootless.outer = "qdrant-dev.service";
+  rootless.unit = "qdrant-dev.service";
+  rootless.scope = "user";
   Event e = in_use(process(6100, "/qdrant/qdrant", "/qdrant/qdrant", rootless, "/qdrant", 1000),
                    held_by({holder(880, "/usr/bin/qdrant --config-path /etc/qdrant/config.yaml",
                                    "/usr/bin/qdrant", systemd("qdrant.service"), "/var/lib/qdrant", 997)},
@@ -862,10 +696,14 @@ TEST(DiagnoseIncidents, SystemServiceAndUserContainerWantTheSamePort) {
   const Diagnosis d = run(e);
   EXPECT_EQ(d.code, DiagnosisCode::system_vs_user);
   EXPECT_TRUE(contains(d.summary, "port 6333")) << d.summary;
-  EXPECT_TRUE(d.remedies[0].starts_with("systemctl --user disable --now qdrant-dev.service"))
-      << d.remedies[0];
-  EXPECT_TRUE(contains(d.remedies[0], "run it as uid 1000"));
-  EXPECT_TRUE(contains(all(d), "systemctl disable --now qdrant.service"));
+  EXPECT_TRUE(contains(d.summary, "podman container qdrant (inside systemd user unit qdrant-dev.service, uid 1000 alice)"))
+      << d.summary;
+  EXPECT_EQ(d.remedies[0],
+            "systemctl --user -M alice@ stop qdrant-dev.service  # keep the system one; the unit that runs podman "
+            "container qdrant");
+  EXPECT_EQ(d.remedies[1], "systemctl --user -M alice@ mask qdrant-dev.service  # so nothing starts it again");
+  EXPECT_EQ(d.remedies[2], "systemctl disable --now qdrant.service  # or keep the user one");
+  EXPECT_EQ(d.remedies[3], "or publish the container on another host port instead (-p <free port>:6333)");
 }
 
 // 4. System PostgreSQL holds 5432 and a docker container wants to publish it: the
