@@ -10,6 +10,7 @@
 #include "bindtrace/proc/proc_file.hpp"
 #include "bindtrace/proc/proc_reader.hpp"
 #include "bindtrace/proc/snapshot_reader.hpp"
+#include "bindtrace/proc/user_names.hpp"
 
 namespace bindtrace {
 
@@ -101,6 +102,7 @@ void Pipeline::attribute(Event& event, bool skip, const std::optional<ProcessSna
   }
   if (!event.process.service)
     event.process.service = attribute_exited_process(event.process.cgroup, event.process.comm, event.process.uid);
+  add_user_name(*event.process.service);
 }
 
 // The failing namespace's net.ipv4.ip_unprivileged_port_start, read once per

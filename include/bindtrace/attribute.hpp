@@ -52,13 +52,15 @@ struct Service {
   std::string scope;         // "system" | "user" (systemd)
   std::string slice;
   std::optional<std::uint32_t> uid;  // user manager / session owner / rootless podman
+  std::string user;          // the login name of `uid`, when known (filled outside attribute/)
   std::string program;       // supervisor program, pm2 app
   std::string group;         // supervisor group
   std::string container_id;  // full id
   std::string runtime;       // docker, containerd, cri-o, podman, lxc
   std::string pod_uid;
   std::string socket_unit;   // socket activation
-  std::string outer;         // the unit wrapping a container or an in-process manager
+  std::string outer;         // the unit wrapping a container or an in-process manager (for a container
+                             // or its forwarder, unit/scope/slice/uid describe the same unit)
   std::string partial;       // why the view is incomplete ("cgroup namespace", "environ unreadable")
   std::vector<std::string> notes;  // "interactive", "orphaned", "nohup", "socket handed over by systemd", ...
   // What the matching rule found, for code to branch on. The notes say the same
@@ -93,6 +95,9 @@ struct CgroupPath {
 // "systemd unit x.service", "supervisor program backend:backend (inside
 // supervisor.service)", "docker container 7951fb549ab9"; empty for `none`.
 [[nodiscard]] std::string describe_service(const Service& service);
+// The unit around it, as describe_service ends: " (inside supervisor.service)",
+// " (inside systemd user unit podman-qdrant.service, uid 1000 alice)"; empty without one.
+[[nodiscard]] std::string describe_outer(const Service& service);
 
 // The whole rule set with its precedence (forwarder -> container ->
 // in-process manager -> socket activation -> systemd unit -> heuristics).

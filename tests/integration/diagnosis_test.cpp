@@ -209,9 +209,9 @@ TEST_F(DiagnosisTest, SystemVsUserUserUnitFailsAgainstTheSystemUnitAndIsToldToUs
       << summary;
   const json& remedies = (*e)["diagnosis"]["remedies"];
   ASSERT_GE(remedies.size(), 3u) << remedies.dump();
-  EXPECT_TRUE(contains(remedies[0], "systemctl --user disable --now " + unit + "  # keep the system one; run it as uid 1000"))
-      << remedies.dump();
-  EXPECT_TRUE(contains(remedies[1], "systemctl --user mask " + unit)) << remedies.dump();
+  const std::string ctl = "systemctl --user -M " + login_name_or_uid(1000) + "@ ";
+  EXPECT_EQ(remedies[0], ctl + "disable --now " + unit + "  # keep the system one") << remedies.dump();
+  EXPECT_EQ(remedies[1], ctl + "mask " + unit + "  # so nothing starts it again") << remedies.dump();
   EXPECT_TRUE(contains(remedies[2], "systemctl disable --now " + unit + "  # or keep the user one"))
       << remedies.dump();
 }

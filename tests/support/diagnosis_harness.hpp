@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <pwd.h>
+
 #include "cgroup_fixture.hpp"
 #include "process.hpp"
 #include "real_parts.hpp"
@@ -107,6 +109,13 @@ inline bool any_remedy(const json& event, const std::string& needle) {
 
 inline std::string summary_of(const json& event) {
   return event["diagnosis"]["summary"].is_string() ? event["diagnosis"]["summary"].get<std::string>() : "";
+}
+
+// What `systemctl --user -M X@` needs for `uid`: its login name from the
+// passwd database, else the uid itself.
+inline std::string login_name_or_uid(std::uint32_t uid) {
+  const passwd* entry = ::getpwuid(uid);
+  return entry && entry->pw_name && entry->pw_name[0] ? std::string(entry->pw_name) : std::to_string(uid);
 }
 
 // ---------------------------------------------------------------------------

@@ -54,6 +54,16 @@ TEST(ActionStopUnit, ContainersStopByFullId) {
             (Argv{"podman", "stop", id}));
 }
 
+TEST(ActionStopUnit, AContainerRunByAUserUnitStopsThroughThatUnit) {
+  Service forwarder{.manager = ManagerKind::podman, .name = "a rootless podman container (rootlessport)"};
+  forwarder.unit = "podman-qdrant.service";
+  forwarder.scope = "user";
+  forwarder.uid = 1000;
+  forwarder.outer = "podman-qdrant.service";
+  EXPECT_EQ(unit_stop_command(forwarder, "").argv,
+            (Argv{"systemctl", "--user", "--machine=1000@", "stop", "podman-qdrant.service"}));
+}
+
 TEST(ActionStopUnit, Pm2AppStopsByName) {
   EXPECT_EQ(unit_stop_command(Service{.manager = ManagerKind::pm2, .name = "api", .program = "api"}, "").argv,
             (Argv{"pm2", "stop", "api"}));

@@ -241,8 +241,8 @@ TEST(DiagnoseSocketActivation, UserSocketUnitUsesUserScope) {
   svc.socket_unit = "devd.socket";
   const Diagnosis d = run(in_use(process(5, "/usr/bin/devd", "/usr/bin/devd", {}),
                                  held_by({holder(900, "/usr/bin/devd --serve", "/usr/bin/devd", svc)})));
-  EXPECT_TRUE(contains(all(d), "systemctl --user stop devd.socket")) << all(d);
-  EXPECT_TRUE(contains(all(d), "systemctl --user disable devd.socket"));
+  EXPECT_TRUE(contains(all(d), "systemctl --user -M 1000@ stop devd.socket")) << all(d);
+  EXPECT_TRUE(contains(all(d), "systemctl --user -M 1000@ disable devd.socket"));
 }
 
 TEST(DiagnoseSocketActivation, PlainServiceIsNotSocketActivation) {
@@ -325,39 +325,6 @@ TEST(DiagnoseContainerPort, HostServiceIsNotAContainer) {
       run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", {}),
                  held_by({holder(6, "/usr/sbin/nginx", "/usr/sbin/nginx", systemd("nginx.service"))})));
   EXPECT_NE(d.code, DiagnosisCode::container_port);
-}
-
-// ---------------------------------------------------------------- system_vs_user
-
-TEST(DiagnoseSystemVsUser, UserUnitFailsAgainstASystemUnit) {
-  const Holder system =
-      holder(800, "/usr/bin/api --port 8001", "/usr/bin/api", systemd("api.service"), "/", 0);
-  const Diagnosis d = run(in_use(process(5, "/usr/bin/api --port 8001", "/usr/bin/api",
-                                         systemd("api-dev.service", "user", 1000), "/", 1000),
-                                 held_by({system})));
-  EXPECT_EQ(d.code, DiagnosisCode::system_vs_user);
-  EXPECT_TRUE(contains(d.summary, "at system level by systemd unit api.service")) << d.summary;
-  EXPECT_TRUE(contains(d.summary, "at user level by systemd user unit api-dev.service (uid 1000)"));
-  EXPECT_TRUE(d.remedies[0].starts_with("systemctl --user disable --now api-dev.service")) << d.remedies[0];
-  EXPECT_TRUE(contains(d.remedies[0], "run it as uid 1000"));
-  EXPECT_TRUE(contains(all(d), "systemctl --user mask api-dev.service"));
-  EXPECT_TRUE(contains(all(d), "systemctl disable --now api.service"));
-}
-
-TEST(DiagnoseSystemVsUser, SystemUnitFailsAgainstAUserUnit) {
-  const Diagnosis d = run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", systemd("api.service")),
-                                 held_by({holder(800, "/usr/bin/api", "/usr/bin/api",
-                                                 systemd("api-dev.service", "user", 1000), "/", 1000)})));
-  EXPECT_EQ(d.code, DiagnosisCode::system_vs_user);
-  EXPECT_TRUE(d.remedies[0].starts_with("systemctl disable --now api.service")) << d.remedies[0];
-  EXPECT_TRUE(contains(all(d), "systemctl --user disable --now api-dev.service"));
-}
-
-TEST(DiagnoseSystemVsUser, TwoSystemUnitsAreNot) {
-  const Diagnosis d =
-      run(in_use(process(5, "/usr/bin/api", "/usr/bin/api", systemd("api.service")),
-                 held_by({holder(800, "/usr/bin/web", "/usr/bin/web", systemd("web.service"))})));
-  EXPECT_EQ(d.code, DiagnosisCode::foreign_service);
 }
 
 // ---------------------------------------------------------------- foreign_service
@@ -519,7 +486,10 @@ TEST(DiagnoseIncidents, OrphanedDevServerFromAClosedTerminal) {
 TEST(DiagnoseIncidents, SystemServiceAndUserContainerWantTheSamePort) {
   Service rootless = container(ManagerKind::podman, "qdrant");
   rootless.uid = 1000;
+  rootless.user = "alice";
   rootless.outer = "qdrant-dev.service";
+  rootless.unit = "qdrant-dev.service";
+  rootless.scope = "user";
   Event e = in_use(process(6100, "/qdrant/qdrant", "/qdrant/qdrant", rootless, "/qdrant", 1000),
                    held_by({holder(880, "/usr/bin/qdrant --config-path /etc/qdrant/config.yaml",
                                    "/usr/bin/qdrant", systemd("qdrant.service"), "/var/lib/qdrant", 997)},
@@ -528,10 +498,14 @@ TEST(DiagnoseIncidents, SystemServiceAndUserContainerWantTheSamePort) {
   const Diagnosis d = run(e);
   EXPECT_EQ(d.code, DiagnosisCode::system_vs_user);
   EXPECT_TRUE(contains(d.summary, "port 6333")) << d.summary;
-  EXPECT_TRUE(d.remedies[0].starts_with("systemctl --user disable --now qdrant-dev.service"))
-      << d.remedies[0];
-  EXPECT_TRUE(contains(d.remedies[0], "run it as uid 1000"));
-  EXPECT_TRUE(contains(all(d), "systemctl disable --now qdrant.service"));
+  EXPECT_TRUE(contains(d.summary, "podman container qdrant (inside systemd user unit qdrant-dev.service, uid 1000 alice)"))
+      << d.summary;
+  EXPECT_EQ(d.remedies[0],
+            "systemctl --user -M alice@ stop qdrant-dev.service  # keep the system one; the unit that runs podman "
+            "container qdrant");
+  EXPECT_EQ(d.remedies[1], "systemctl --user -M alice@ mask qdrant-dev.service  # so nothing starts it again");
+  EXPECT_EQ(d.remedies[2], "systemctl disable --now qdrant.service  # or keep the user one");
+  EXPECT_EQ(d.remedies[3], "or publish the container on another host port instead (-p <free port>:6333)");
 }
 
 // 4. System PostgreSQL holds 5432 and a docker container wants to publish it: the

@@ -303,6 +303,21 @@ TEST(EventJson, EveryOptionalPartIsCovered) {
   EXPECT_TRUE(owner && diagnosis && service && action && socket && alternatives && recorder);
 }
 
+TEST(EventJson, AContainerAndTheUserUnitThatRunsItAreOneService) {
+  Event e = ipv4_event();
+  Service s = container_service();  // its container fields, and the unit that runs it
+  s.unit = "podman-qdrant.service";
+  s.scope = "user";
+  s.slice = "app.slice";
+  s.user = "alice";
+  e.process.service = s;
+  const std::string line = event_to_json_line(e);
+  const std::string expected =
+      "\"name\":\"7951fb549ab9\",\"unit\":\"podman-qdrant.service\",\"scope\":\"user\","
+      "\"slice\":\"app.slice\",\"uid\":1000,\"user\":\"alice\",\"container_id\":\"7951fb549ab9c1f0";
+  EXPECT_NE(line.find(expected), std::string::npos) << line;
+}
+
 TEST(EventJson, NegativeNumbersKeepTheirSign) {
   Event e = ipv4_event();
   e.owner = time_wait_owner();

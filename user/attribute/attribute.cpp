@@ -16,6 +16,21 @@
 namespace bindtrace {
 namespace {
 
+// The unit's own fields; `manager`/`name` only when systemd is what a person acts on.
+void add_unit(Service& service, const SystemdUnit& unit) {
+  service.unit = unit_name_unescape(unit.name);
+  service.scope = unit.scope;
+  service.slice = unit.slice;
+  if (unit.uid) service.uid = unit.uid;
+}
+
+// A container (or its forwarder) and the unit that runs it, in one Service:
+// `outer` is what systemctl takes, unit/scope/slice/uid say where it runs.
+void add_runner(Service& service, const SystemdUnit& unit) {
+  add_unit(service, unit);
+  service.outer = unit.name;
+}
+
 Service from_container(ContainerMatch match) {
   Service service;
   service.manager = match.manager;
@@ -24,20 +39,12 @@ Service from_container(ContainerMatch match) {
   service.runtime = std::move(match.runtime);
   service.pod_uid = std::move(match.pod_uid);
   service.uid = match.uid;
-  service.outer = std::move(match.outer);
+  if (match.outer) add_runner(service, *match.outer);
   if (match.conmon) {
     service.notes.emplace_back("conmon");
     service.conmon = true;
   }
   return service;
-}
-
-// The unit's own fields; `manager`/`name` only when systemd is what a person acts on.
-void add_unit(Service& service, const SystemdUnit& unit) {
-  service.unit = unit_name_unescape(unit.name);
-  service.scope = unit.scope;
-  service.slice = unit.slice;
-  if (unit.uid) service.uid = unit.uid;
 }
 
 Service from_unit(const SystemdUnit& unit) {
@@ -55,7 +62,10 @@ bool is_session(const std::optional<SystemdUnit>& unit) {
 
 Service attribute_by_precedence(const ProcessSnapshot& snapshot, const std::string& path,
                                 const std::optional<SystemdUnit>& unit, bool cgroup_known) {
-  if (auto forwarder = forwarder_of(snapshot)) return std::move(*forwarder);
+  if (auto forwarder = forwarder_of(snapshot)) {
+    if (unit && runs_container(*forwarder, *unit)) add_runner(*forwarder, *unit);  // F7
+    return std::move(*forwarder);
+  }
 
   if (cgroup_known) {
     if (auto container = container_of_paths(cgroup_paths_for_containers(snapshot.cgroup_lines))) {

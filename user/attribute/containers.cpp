@@ -182,7 +182,7 @@ std::optional<ContainerMatch> container_of_path(std::string_view path) {
         match->uid = uid;  // rootless: the user manager itself is no wrapping service
       } else {
         if (unit->uid && unit->scope == "user") match->uid = unit->uid;
-        match->outer = unit->name;
+        match->outer = *unit;
       }
     }
     return match;

@@ -1,6 +1,9 @@
 // Port forwarders, recognised by their program name and read from their argv.
 #include "bindtrace/attribute/forwarders.hpp"
 
+#include <algorithm>
+#include <array>
+
 #include "attribute/path_parts.hpp"
 #include "attribute/snapshot_queries.hpp"
 
@@ -14,6 +17,10 @@ using attribute_detail::program_of;
 using attribute_detail::short_id;
 
 constexpr std::string_view kForwarderNote = "port forwarder";
+
+// podman's own units: containers they start or restart belong to no unit of their own.
+constexpr std::array<std::string_view, 4> kPodmanEngineUnits = {
+    "podman.service", "podman-restart.service", "podman-auto-update.service", "podman-clean-transient.service"};
 
 Service container_service(ManagerKind manager, std::string name) {
   Service service;
@@ -98,6 +105,13 @@ std::optional<Service> forwarder_of(const ProcessSnapshot& snapshot) {
     return pasta(snapshot);
   if (program == "slirp4netns" || snapshot.comm == "slirp4netns") return slirp4netns(snapshot);
   return std::nullopt;
+}
+
+bool runs_container(const Service& forwarder, const SystemdUnit& unit) {
+  if (forwarder.manager != ManagerKind::podman || !holds_port_for_container(forwarder)) return false;
+  if (unit.scope != "system" && unit.scope != "user") return false;
+  if (!unit.name.ends_with(".service") || user_manager_uid(unit.name)) return false;
+  return std::find(kPodmanEngineUnits.begin(), kPodmanEngineUnits.end(), unit.name) == kPodmanEngineUnits.end();
 }
 
 }  // namespace bindtrace

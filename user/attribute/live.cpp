@@ -27,6 +27,18 @@ bool holds_port_for_container(const Service& service) noexcept {
   return service.forwarder || service.conmon;
 }
 
+std::string describe_outer(const Service& s) {
+  if (s.outer.empty()) return {};
+  // A container run by a unit of a user manager: say whose (F7, E8-E10).
+  if (is_container_manager(s.manager) && s.scope == "user") {
+    std::string text = " (inside systemd user unit " + s.outer;
+    if (s.uid) text += ", uid " + std::to_string(*s.uid);
+    if (!s.user.empty()) text += " " + s.user;
+    return text + ")";
+  }
+  return " (inside " + s.outer + ")";
+}
+
 std::string describe_service(const Service& s) {
   std::string text;
   const ManagerKind m = s.manager;
@@ -53,7 +65,7 @@ std::string describe_service(const Service& s) {
   } else {
     text = name + " " + s.name;
   }
-  if (!s.outer.empty()) text += " (inside " + s.outer + ")";
+  text += describe_outer(s);
   for (const std::string& note : s.notes)
     if (note == "orphaned" || note == "nohup" || note == "interactive") text += ", " + note;
   if (!s.partial.empty()) text += (text.empty() ? "" : " ") + std::string("[partial: ") + s.partial + "]";

@@ -47,7 +47,7 @@ bool is_container_ref(std::string_view name) {
 // What a person reads: "systemd unit x.service", "docker (container at 172.17.0.2:8000)".
 std::string service_phrase(const Service& s) {
   if (is_container_manager(s.manager) && !is_container_ref(s.name) && s.pod_uid.empty()) {
-    return std::string(manager_name(s.manager)) + " (" + s.name + ")";
+    return std::string(manager_name(s.manager)) + " (" + s.name + ")" + describe_outer(s);
   }
   // The partial note belongs to the process line, not to a one-line summary.
   Service without_partial = s;
@@ -56,13 +56,30 @@ std::string service_phrase(const Service& s) {
 }
 
 std::string systemctl(const Service& s) {
-  std::string cmd = "systemctl ";
-  if (s.scope == "user") cmd += "--user ";
-  return cmd;
+  if (s.scope != "user") return "systemctl ";
+  // Reach that user's manager from any shell (root's own --user manager is another one).
+  if (!s.user.empty()) return "systemctl --user -M " + shell_quote(s.user + "@") + " ";
+  if (s.uid) return "systemctl --user -M " + std::to_string(*s.uid) + "@ ";
+  return "systemctl --user ";
 }
 
-std::string user_note(const Service& s) {
-  return s.scope == "user" && s.uid ? "run it as uid " + std::to_string(*s.uid) : std::string{};
+Service runner_unit(const Service& container) {
+  Service unit;
+  unit.manager = ManagerKind::systemd;
+  unit.name = container.outer;
+  unit.scope = !container.scope.empty()               ? container.scope
+               : container.uid && *container.uid != 0 ? "user"
+                                                      : "system";
+  unit.uid = container.uid;
+  unit.user = container.user;
+  return unit;
+}
+
+std::string user_unit_to_mask(const Service& s) {
+  if (s.manager == ManagerKind::systemd)
+    return s.scope == "user" && s.name.ends_with(".service") ? s.name : std::string{};
+  if (is_container_manager(s.manager) && !s.outer.empty() && runner_unit(s).scope == "user") return s.outer;
+  return {};
 }
 
 // The supervisor program section: "backend:backend" -> "backend".

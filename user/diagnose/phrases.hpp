@@ -25,10 +25,15 @@ enum class Level : std::uint8_t { unknown, system, user };
 [[nodiscard]] bool is_container_ref(std::string_view name);
 // "systemd unit x.service", "docker (container at 172.17.0.2:8000)".
 [[nodiscard]] std::string service_phrase(const Service& s);
-// "systemctl " or "systemctl --user ".
+// "systemctl ", or for a unit of a user manager "systemctl --user -M alice@ "
+// (the uid, "-M 1000@", when its name is unknown; plain "--user" without a uid).
 [[nodiscard]] std::string systemctl(const Service& s);
-// "run it as uid N" for a user-level service, else empty.
-[[nodiscard]] std::string user_note(const Service& s);
+// The unit that runs a container (`outer`), as a Service of its own: its
+// scope, else user when the container is rootless.
+[[nodiscard]] Service runner_unit(const Service& container);
+// The unit that keeps coming back unless masked: a user unit, or the unit
+// that runs a rootless container. Empty for anything else.
+[[nodiscard]] std::string user_unit_to_mask(const Service& s);
 // The supervisor program section: "backend:backend" -> "backend".
 [[nodiscard]] std::string supervisor_program(const Service& s);
 

@@ -35,10 +35,8 @@ std::string stop_remedy(const std::optional<Service>& service, std::uint32_t pid
   const std::string name(manager_name(m));
   if (m == ManagerKind::systemd) {
     if (s.name.ends_with(".service"))
-      return with_note(systemctl(s) + "disable --now " + shell_quote(s.name),
-                       join_notes(std::string(why), user_note(s)));
-    return with_note(systemctl(s) + "stop " + shell_quote(s.name),
-                     join_notes(std::string(why), user_note(s)));
+      return with_note(systemctl(s) + "disable --now " + shell_quote(s.name), why);
+    return with_note(systemctl(s) + "stop " + shell_quote(s.name), why);
   }
   if (m == ManagerKind::supervisor) {
     if (s.name.empty()) {
@@ -68,16 +66,15 @@ std::string stop_remedy(const std::optional<Service>& service, std::uint32_t pid
                    "the pod publishing the port: change its hostPort or expose it through a Service"));
   }
   if (m == ManagerKind::docker || m == ManagerKind::podman) {
-    std::string note = join_notes(std::string(why), user_note(s));
-    if (s.uid && *s.uid != 0 && s.scope != "user")
-      note = join_notes(note, "run it as uid " + std::to_string(*s.uid));
     if (!s.outer.empty()) {
       // A unit (quadlet, compose unit) starts this container: stopping the container alone does not last.
-      Service unit;
-      unit.scope = s.uid && *s.uid != 0 ? "user" : "system";
-      return with_note(systemctl(unit) + "disable --now " + shell_quote(s.outer),
-                       join_notes(note, "the unit that runs " + name + " container " + s.name));
+      // stop, not disable: a quadlet's unit is generated and cannot be disabled.
+      const std::string container = is_container_ref(s.name) ? name + " container " + s.name : "the container";
+      return with_note(systemctl(runner_unit(s)) + "stop " + shell_quote(s.outer),
+                       join_notes(std::string(why), "the unit that runs " + container));
     }
+    std::string note(why);
+    if (s.uid && *s.uid != 0) note = join_notes(note, "run it as uid " + std::to_string(*s.uid));
     if (!is_container_ref(s.name)) {
       if (m == ManagerKind::docker)
         return with_note("docker ps --filter publish=" + std::to_string(port),
@@ -146,11 +143,14 @@ bool failing_is_container(const Event& e) {
   return e.process.service && is_container_manager(e.process.service->manager);
 }
 
+std::string publish_flag(const Event& e, std::string_view container_port) {
+  const std::string host = !e.alternatives.empty() ? std::to_string(e.alternatives.front()) : "<free port>";
+  return "(-p " + host + ":" + std::string(container_port) + ")";
+}
+
 std::optional<std::string> remap_remedy(const Event& e) {
   if (!failing_is_container(e)) return std::nullopt;
-  const std::string target = container_port_of(e);
-  const std::string host = !e.alternatives.empty() ? std::to_string(e.alternatives.front()) : "<free port>";
-  return "publish the container on another host port instead (-p " + host + ":" + target + ")";
+  return "publish the container on another host port instead " + publish_flag(e, container_port_of(e));
 }
 
 }  // namespace bindtrace::diagnose_detail

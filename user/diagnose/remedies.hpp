@@ -24,5 +24,7 @@ namespace bindtrace::diagnose_detail {
 [[nodiscard]] std::optional<std::string> free_port_remedy(const Event& e, std::uint32_t at_least = 0);
 // For a failing container: publish it on another host port.
 [[nodiscard]] std::optional<std::string> remap_remedy(const Event& e);
+// "(-p 8002:80)": the first free alternative (else "<free port>") to `container_port`.
+[[nodiscard]] std::string publish_flag(const Event& e, std::string_view container_port);
 
 }  // namespace bindtrace::diagnose_detail

@@ -195,7 +195,7 @@ std::optional<Diagnosis> socket_activation(const Event& e, const Owner& owner) {
   if (!h && !owner.holders.empty()) h = &owner.holders.front();
   const Service* s = h && h->service ? &*h->service : nullptr;
   const bool user = s && s->scope == "user";
-  const std::string ctl = user ? "systemctl --user " : "systemctl ";
+  const std::string ctl = s ? systemctl(*s) : "systemctl ";
   Diagnosis d;
   d.code = DiagnosisCode::socket_activation;
   if (s && h && !s->socket_unit.empty()) {
@@ -253,7 +253,7 @@ std::optional<Diagnosis> reuseport_mismatch(const Event& e, const Owner& owner) 
   return std::nullopt;
 }
 
-// Rule 8.
+// Rule 8: a user's unit (itself, or through the container it runs) and a system unit.
 std::optional<Diagnosis> system_vs_user(const Event& e, const Owner& owner) {
   const Level mine = level_of(e.process.service);
   if (mine == Level::unknown) return std::nullopt;
@@ -262,37 +262,36 @@ std::optional<Diagnosis> system_vs_user(const Event& e, const Owner& owner) {
     return theirs != Level::unknown && theirs != mine;
   });
   if (!h) return std::nullopt;
+  const bool user_failed = mine == Level::user;
   const Service& holder_service = *h->service;
   const Service& my_service = *e.process.service;
-  const Service& user_side = mine == Level::user ? my_service : holder_service;
-  const Service& system_side = mine == Level::user ? holder_service : my_service;
-  const std::uint32_t user_pid = mine == Level::user ? e.process.pid : h->pid;
-  const std::uint32_t system_pid = mine == Level::user ? h->pid : e.process.pid;
+  const Service& user_side = user_failed ? my_service : holder_service;
+  const Service& system_side = user_failed ? holder_service : my_service;
   Diagnosis d;
   d.code = DiagnosisCode::system_vs_user;
   d.summary = port_text(e) + " is wanted at system level by " + service_phrase(system_side) +
               " and at user level by " + service_phrase(user_side) + "; the " +
-              (mine == Level::user ? "system" : "user") + " one holds it (" +
-              program_display(identity_of(*h)) + ", pid " + std::to_string(h->pid) + ")";
+              (user_failed ? "system" : "user") + " one holds it (" + program_display(identity_of(*h)) +
+              ", pid " + std::to_string(h->pid) + ")";
   // Keep one level: lead with the side that failed (it serves nothing, so no downtime).
-  const Service& first = mine == Level::user ? user_side : system_side;
-  const Service& second = mine == Level::user ? system_side : user_side;
-  const std::uint32_t first_pid = mine == Level::user ? user_pid : system_pid;
-  const std::uint32_t second_pid = mine == Level::user ? system_pid : user_pid;
-  auto add_mask = [&](const Service& s) {
-    if (&s == &user_side && s.manager == ManagerKind::systemd && s.name.ends_with(".service")) {
-      d.remedies.push_back(with_note("systemctl --user mask " + shell_quote(s.name),
-                                     join_notes("so nothing starts it again", user_note(s))));
+  auto stop = [&](const Service& s, std::uint32_t pid, const std::string& why) {
+    d.remedies.push_back(stop_remedy(s, pid, e.endpoint.port, why));
+    if (&s != &user_side) return;
+    if (const std::string unit = user_unit_to_mask(s); !unit.empty()) {
+      d.remedies.push_back(with_note(systemctl(is_container_manager(s.manager) ? runner_unit(s) : s) + "mask " +
+                                         shell_quote(unit),
+                                     "so nothing starts it again"));
     }
   };
-  d.remedies.push_back(
-      stop_remedy(first, first_pid, e.endpoint.port,
-                  std::string("keep the ") + (mine == Level::user ? "system" : "user") + " one"));
-  add_mask(first);
-  d.remedies.push_back(
-      stop_remedy(second, second_pid, e.endpoint.port,
-                  std::string("or keep the ") + (mine == Level::user ? "user" : "system") + " one"));
-  add_mask(second);
+  stop(my_service, e.process.pid, std::string("keep the ") + (user_failed ? "system" : "user") + " one");
+  stop(holder_service, h->pid, std::string("or keep the ") + (user_failed ? "user" : "system") + " one");
+  // The user's container may simply move: its unit and the system one both stay.
+  if (is_container_manager(user_side.manager)) {
+    if (auto remap = user_failed ? remap_remedy(e) : std::nullopt)
+      d.remedies.push_back("or " + *remap);
+    else if (!user_failed)
+      d.remedies.push_back("or publish the container on another host port " + publish_flag(e, "<container port>"));
+  }
   if (auto free = free_port_remedy(e)) d.remedies.push_back(*free);
   return d;
 }
@@ -336,10 +335,8 @@ std::optional<Diagnosis> container_port(const Event& e, const Owner& owner) {
     if (!s.pod_uid.empty() || s.manager == ManagerKind::kubernetes) {
       d.remedies.emplace_back("change the pod's hostPort (or drop it and use a Service)");
     } else {
-      const std::string host =
-          !e.alternatives.empty() ? std::to_string(e.alternatives.front()) : "<free port>";
-      d.remedies.push_back("or remap: publish the container on another host port (-p " + host +
-                           ":<container port>)");
+      d.remedies.push_back("or remap: publish the container on another host port " +
+                           publish_flag(e, "<container port>"));
     }
   }
   if (auto free = free_port_remedy(e)) d.remedies.push_back(*free);

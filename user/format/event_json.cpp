@@ -23,6 +23,7 @@ void write_service(JsonWriter& w, const Service& s) {
   put("scope", s.scope);
   put("slice", s.slice);
   if (s.uid) w.member("uid", *s.uid);
+  put("user", s.user);
   put("program", s.program);
   put("group", s.group);
   put("container_id", s.container_id);

@@ -22,6 +22,7 @@
 #include "bindtrace/owner/sock_diag.hpp"
 #include "bindtrace/proc/proc_reader.hpp"
 #include "bindtrace/proc/snapshot_reader.hpp"
+#include "bindtrace/proc/user_names.hpp"
 
 namespace bindtrace {
 namespace {
@@ -124,7 +125,10 @@ void OwnerResolver::fill_holder(Holder& h, const ProcessSnapshot& process) {
   }
   if (h.exe.empty()) h.exe = process.exe;
   if (h.cwd.empty()) h.cwd = process.cwd;
-  if (!h.service && !process.exited) h.service = attribute(process);
+  if (!h.service && !process.exited) {
+    h.service = attribute(process);
+    add_user_name(*h.service);
+  }
 }
 
 // Guard against pid reuse: the snapshot is nullopt when the start time

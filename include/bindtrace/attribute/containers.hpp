@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bindtrace/attribute/manager_kind.hpp"
+#include "bindtrace/attribute/systemd_unit.hpp"
 
 namespace bindtrace {
 
@@ -20,7 +21,7 @@ struct ContainerMatch {
   std::string name;                  // display: 12 hex chars of a full id, else the id or lxc name
   std::string pod_uid;               // kubernetes pod uid, '_' turned back into '-'
   std::optional<std::uint32_t> uid;  // rootless podman: the user manager's uid
-  std::string outer;                 // systemd unit wrapping the container (E10), "" when none
+  std::optional<SystemdUnit> outer;  // systemd unit wrapping the container (E10), with its scope and uid
   bool conmon = false;               // the podman/CRI-O monitor, not the payload (E9)
   bool operator==(const ContainerMatch&) const = default;
 };
