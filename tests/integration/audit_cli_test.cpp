@@ -56,7 +56,7 @@ TEST(AuditCli, CleanTreeExitsZero) {
   const auto report = nlohmann::json::parse(out_of(bt));
   EXPECT_EQ(bt.wait(), 0);
   EXPECT_TRUE(report["conflicts"].empty());
-  EXPECT_EQ(report["declarations"].size(), 5u);
+  EXPECT_EQ(report["declarations"].size(), 11u);
 }
 
 TEST(AuditCli, BadInputExitsTwoWithOneLine) {

@@ -80,7 +80,7 @@ TEST(AuditTree, EnvFileNamedOnTheCommandLine) {
 TEST(AuditTree, CleanTreeHasNone) {
   const Audit a = audit("clean");
   EXPECT_TRUE(a.conflicts.empty());
-  EXPECT_EQ(a.input.declarations.size(), 5u);
+  EXPECT_EQ(a.input.declarations.size(), 11u);
 }
 
 TEST(AuditTree, BadInputIsAUsageError) {

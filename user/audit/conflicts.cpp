@@ -58,7 +58,7 @@ bool addresses_overlap(std::string_view a, std::string_view b) noexcept {
 
 bool same_service(const PortDeclaration& a, const PortDeclaration& b) {
   return a.manager == b.manager && a.scope == b.scope && service_stem(a) == service_stem(b) &&
-         (a.manager != ManagerKind::none || a.file == b.file);
+         (a.manager != ManagerKind::none || a.file == b.file || (!a.program.empty() && a.program == b.program));
 }
 
 DiagnosisCode conflict_code(const PortDeclaration& a, const PortDeclaration& b) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "bindtrace/audit/compose_file.hpp"
+#include "bindtrace/audit/daemon_conf.hpp"
 #include "bindtrace/audit/quadlet.hpp"
 #include "bindtrace/audit/service_conf.hpp"
 #include "bindtrace/audit/supervisor_conf.hpp"
@@ -41,6 +42,8 @@ FileKind kind_of(const std::string& path, std::string_view content) {
   if (name.ends_with(".container")) return FileKind::quadlet;
   if (is_compose_name(name)) return FileKind::compose;
   if (name == "postgresql.conf") return FileKind::postgresql;
+  if (name == "nginx.conf") return FileKind::nginx;
+  if (name.starts_with("redis") && name.ends_with(".conf")) return FileKind::redis;
   if (name == ".env" || name.ends_with(".env") || name.starts_with(".env.")) return FileKind::env;
   if (name == "supervisord.conf" || (name.ends_with(".conf") && content.find("[program:") != std::string_view::npos))
     return FileKind::supervisor;
@@ -57,6 +60,8 @@ ParsedFile parse_by_kind(FileKind kind, std::string_view content, const std::str
       return {std::move(reading.declarations), std::move(reading.error)};
     }
     case FileKind::supervisor: return {parse_supervisor_conf(content, shown).declarations, {}};
+    case FileKind::nginx: return {parse_nginx_conf(content, shown).declarations, {}};
+    case FileKind::redis: return {parse_redis_conf(content, shown), {}};
     case FileKind::postgresql: return {parse_postgresql_conf(content, shown, postgresql_name(shown)), {}};
     case FileKind::env: return {parse_env_file(content, shown, name), {}};
     case FileKind::unknown: break;

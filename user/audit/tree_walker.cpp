@@ -9,6 +9,7 @@
 #include <fstream>
 #include <set>
 
+#include "bindtrace/audit/daemon_conf.hpp"
 #include "bindtrace/audit/file_kinds.hpp"
 #include "bindtrace/audit/quadlet.hpp"
 #include "bindtrace/audit/service_conf.hpp"
@@ -50,7 +51,9 @@ class Walker {
 
   void systemd_tree(const std::vector<std::string>& dirs, AuditScope scope);
   void quadlets(const std::string& dir, AuditScope scope);
-  void supervisor(const std::string& shown, int depth);
+  // A supervisor or nginx configuration and the files its includes name
+  // (relative to `base`, or absolute under the root).
+  void with_includes(const std::string& shown, FileKind kind, const std::string& base, int depth);
   void matching(const std::string& pattern, AuditScope scope);
   void homes();
   void named_path(const std::string& path);
@@ -76,7 +79,7 @@ class Walker {
 
   std::string root_;
   AuditInput input_;
-  std::set<std::string> supervisor_seen_;
+  std::set<std::string> included_seen_;
 };
 
 std::optional<std::string> Walker::read(const std::string& real_path, const std::string& shown) {
@@ -120,8 +123,12 @@ void Walker::unit_files(const std::string& dir, std::set<std::string>& seen,
     const std::string name = entry.path().filename();
     std::error_code inner;
     if (entry.is_symlink(inner)) {
-      if (fs::read_symlink(entry.path(), inner) == "/dev/null") units[name].masked = true;
-      seen.insert(name);
+      // A link to /dev/null masks; another (a linked unit, an alias) may dangle
+      // under a root: the name stays free for the next directory.
+      if (fs::read_symlink(entry.path(), inner) == "/dev/null") {
+        units[name].masked = true;
+        seen.insert(name);
+      }
       continue;
     }
     if (entry.is_directory(inner) && name.ends_with(".d")) {
@@ -157,7 +164,8 @@ void Walker::systemd_tree(const std::vector<std::string>& dirs, AuditScope scope
       if (!r.program.empty()) program = r.program;
     for (UnitFileReading& r : state.readings) {
       for (const std::string& env : r.environment_files) {
-        if (!env.starts_with('/')) continue;
+        std::error_code missing;
+        if (!env.starts_with('/') || !fs::exists(real(env), missing)) continue;
         if (auto content = read(real(env), env)) {
           for (PortDeclaration& d : parse_env_file(*content, env, name)) {
             d.manager = ManagerKind::systemd;
@@ -187,18 +195,28 @@ void Walker::quadlets(const std::string& dir, AuditScope scope) {
   }
 }
 
-void Walker::supervisor(const std::string& shown, int depth) {
-  if (depth > 8 || !supervisor_seen_.insert(shown).second) return;
+void Walker::with_includes(const std::string& shown, FileKind kind, const std::string& base, int depth) {
+  if (depth > 8 || !included_seen_.insert(shown).second) return;
   std::error_code ec;
   if (!fs::exists(real(shown), ec)) return;
   const auto content = read(real(shown), shown);
   if (!content) return;
-  SupervisorReading reading = parse_supervisor_conf(*content, shown);
-  add(std::move(reading.declarations), AuditScope::system);
-  const std::string dir = fs::path(shown).parent_path();
-  for (const std::string& pattern : reading.includes) {
-    const std::string full = pattern.starts_with('/') ? pattern : dir + "/" + pattern;
-    for (const std::string& match : glob_under(root_, full)) supervisor(match, depth + 1);
+  std::vector<std::string> includes;
+  if (kind == FileKind::nginx) {
+    NginxReading reading = parse_nginx_conf(*content, shown);
+    add(std::move(reading.declarations), AuditScope::system);
+    includes = std::move(reading.includes);
+  } else {
+    SupervisorReading reading = parse_supervisor_conf(*content, shown);
+    add(std::move(reading.declarations), AuditScope::system);
+    includes = std::move(reading.includes);
+  }
+  for (const std::string& pattern : includes) {
+    const std::string full = pattern.starts_with('/') ? pattern : base + "/" + pattern;
+    for (const std::string& match : glob_under(root_, full)) {
+      const std::string next_base = kind == FileKind::nginx ? base : fs::path(match).parent_path().string();
+      with_includes(match, kind, next_base, depth + 1);
+    }
   }
 }
 
@@ -236,7 +254,7 @@ void Walker::named_path(const std::string& path) {
     if (kind == FileKind::unknown) {
       if (fs::is_directory(st)) continue;
       throw UsageError("audit: '" + escape_for_terminal(path) +
-                       "' is not a file audit reads (unit, quadlet, compose, supervisor, postgresql.conf, .env)");
+                       "' is not a file audit reads (unit, quadlet, compose, supervisor, nginx, redis, postgresql.conf, .env)");
     }
     add_parsed(parse_by_kind(kind, *content, file), file, AuditScope::file);
   }
@@ -250,8 +268,10 @@ AuditInput read_definitions(const std::string& root, const std::vector<std::stri
   Walker walker(root);
   walker.systemd_tree({"/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"}, AuditScope::system);
   walker.quadlets("/etc/containers/systemd", AuditScope::system);
-  walker.supervisor("/etc/supervisor/supervisord.conf", 0);
-  walker.supervisor("/etc/supervisord.conf", 0);
+  walker.with_includes("/etc/supervisor/supervisord.conf", FileKind::supervisor, "/etc/supervisor", 0);
+  walker.with_includes("/etc/supervisord.conf", FileKind::supervisor, "/etc", 0);
+  walker.with_includes("/etc/nginx/nginx.conf", FileKind::nginx, "/etc/nginx", 0);
+  walker.matching("/etc/redis/*.conf", AuditScope::system);
   walker.matching("/etc/postgresql/*/*/postgresql.conf", AuditScope::system);
   walker.homes();
   for (const char* dir : {"/srv/*", "/opt/*", "/home/*", "/home/*/*"})

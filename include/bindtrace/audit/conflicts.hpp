@@ -25,7 +25,8 @@ struct AuditConflict {
 [[nodiscard]] bool addresses_overlap(std::string_view a, std::string_view b) noexcept;
 
 // The same service said twice (a unit's .socket and ExecStart, two lines of
-// one program) is one claimant, never a conflict with itself.
+// one program or file, two nginx server blocks) is one claimant, never a
+// conflict with itself.
 [[nodiscard]] bool same_service(const PortDeclaration& a, const PortDeclaration& b);
 
 // The code for a pair of colliding declarations.

@@ -10,17 +10,17 @@
 
 namespace bindtrace {
 
-enum class FileKind : std::uint8_t { unknown, systemd_unit, quadlet, compose, supervisor, postgresql, env };
+enum class FileKind : std::uint8_t { unknown, systemd_unit, quadlet, compose, supervisor, nginx, redis, postgresql, env };
 
 // *.service / *.socket.
 [[nodiscard]] bool is_unit_name(std::string_view name) noexcept;
 
 // By the file's base name: *.service|*.socket, *.container, (docker-)compose.y(a)ml
-// and *.compose.y(a)ml, postgresql.conf, .env / *.env / .env.*, and a
+// and *.compose.y(a)ml, nginx.conf, redis*.conf, postgresql.conf, .env / *.env / .env.*, and a
 // supervisord.conf or a .conf holding a [program:...] section.
 [[nodiscard]] FileKind kind_of(const std::string& path, std::string_view content);
 
-// Runs the parser of `kind` (a supervisor file's includes are not followed
+// Runs the parser of `kind` (supervisor and nginx includes are not followed
 // here). The name of a declaration is the unit's, the file's or the
 // PostgreSQL cluster's ("postgresql 15/main").
 struct ParsedFile {
