@@ -83,6 +83,11 @@ class Walker {
 };
 
 std::optional<std::string> Walker::read(const std::string& real_path, const std::string& shown) {
+  std::error_code ec;
+  if (const fs::file_status st = fs::status(real_path, ec); !ec && !fs::is_regular_file(st)) {
+    input_.unreadable.push_back({shown, "not a regular file"});  // a FIFO or a device would block or never end
+    return std::nullopt;
+  }
   std::ifstream in(real_path, std::ios::binary);
   if (!in) {
     input_.unreadable.push_back({shown, std::strerror(errno)});
@@ -244,8 +249,10 @@ void Walker::named_path(const std::string& path) {
     for (const auto& entry : fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec))
       if (entry.is_regular_file(ec)) files.push_back(entry.path());
     std::sort(files.begin(), files.end());
-  } else {
+  } else if (fs::is_regular_file(st)) {
     files.push_back(path);
+  } else {
+    throw UsageError("audit: '" + escape_for_terminal(path) + "' is not a regular file or a directory");
   }
   for (const std::string& file : files) {
     const auto content = read(file, file);
