@@ -51,6 +51,19 @@ TEST(AuditCli, TextReportPutsConflictsFirst) {
   EXPECT_NE(out.find("1 conflict among 3 port declarations"), std::string::npos) << out;
 }
 
+TEST(AuditCli, EachIncidentHasItsCode) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"system_vs_user", "system_vs_user"}, {"container_port", "container_port"}};
+  for (const auto& [root, code] : cases) {
+    Child bt({BINDTRACE_BINARY, "audit", "--json", "--root", fixture(root)});
+    const auto report = nlohmann::json::parse(out_of(bt));
+    EXPECT_EQ(bt.wait(), 1) << root;
+    ASSERT_EQ(report["conflicts"].size(), 1u) << root;
+    EXPECT_EQ(report["conflicts"][0]["code"], code);
+    EXPECT_EQ(report["conflicts"][0]["declarations"].size(), 2u) << root;
+  }
+}
+
 TEST(AuditCli, CleanTreeExitsZero) {
   Child bt({BINDTRACE_BINARY, "audit", "--root", fixture("clean"), "--json"});
   const auto report = nlohmann::json::parse(out_of(bt));

@@ -32,6 +32,8 @@ TEST(AuditEndpointText, FindsThePortsOfCommonServers) {
   EXPECT_EQ(ports_from_command("php -S localhost:8080 -t public"), (Endpoints{{"127.0.0.1", 8080}}));
   EXPECT_EQ(ports_from_command("exporter --listen :9100"), (Endpoints{{"", 9100}}));
   EXPECT_EQ(ports_from_command("node server.js"), Endpoints{});
+  EXPECT_EQ(ports_from_command("worker --db localhost:5432 --redis=redis:6379"), Endpoints{});
+  EXPECT_EQ(ports_from_command("hugo server --verbose 0.0.0.0:1313"), Endpoints{});
   EXPECT_EQ(ports_from_command("curl http://localhost:80/health"), Endpoints{});
 }
 

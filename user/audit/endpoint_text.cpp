@@ -19,7 +19,7 @@ bool is_host_char(char c) {
 
 // The option names whose value is a port, or an address with or without one.
 constexpr std::array kPortOptions = {"--port", "-p", "--http-port", "--listen-port", "--server-port"};
-constexpr std::array kBindOptions = {"--bind", "-b", "--host", "-H", "--listen", "--address", "--addr", "-l"};
+constexpr std::array kBindOptions = {"--bind", "-b", "--host", "-H", "--listen", "--address", "--addr", "-l", "-S"};
 
 template <std::size_t N>
 bool is_one_of(std::string_view word, const std::array<const char*, N>& names) {
@@ -105,7 +105,10 @@ std::vector<TextEndpoint> ports_from_command(std::string_view command) {
       http_server = false;
       continue;
     }
-    if (word.find(':') != std::string_view::npos && !word.starts_with("-")) {
+    // A HOST:PORT word after an option of unknown meaning is that option's
+    // value, often a peer to connect to (--db localhost:5432): not a claim.
+    const bool after_option = i > 0 && words[i - 1].starts_with("-") && words[i - 1].find('=') == std::string::npos;
+    if (word.find(':') != std::string_view::npos && !word.starts_with("-") && !after_option) {
       if (auto e = parse_text_endpoint(word)) add(out, *e);
     }
   }

@@ -24,9 +24,10 @@ struct TextEndpoint {
 // "127.0.0.1"; "[::]" -> "::".
 [[nodiscard]] std::string normalise_address(std::string_view text);
 
-// The ports a command line asks for: --port N, --port=N, -p N, --bind/-b
-// HOST:PORT, --host/-H/--bind ADDRESS (the address of the port), ":N" and
-// "host:N" words, and `python -m http.server N`.
+// The ports a command line asks for: --port N, --port=N, -p N, --bind/-b/
+// --listen/-S HOST:PORT, --host/-H/--bind ADDRESS (the address of the port),
+// ":N" and "host:N" words that are not the value of another option, and
+// `python -m http.server N`.
 [[nodiscard]] std::vector<TextEndpoint> ports_from_command(std::string_view command);
 
 // The program a command line starts, comparable across managers: the
