@@ -11,7 +11,9 @@ namespace {
 
 using testing::Child;
 
-std::string fixture(const std::string& name) { return std::string(BINDTRACE_FIXTURES_DIR) + "/audit/" + name; }
+std::string fixture(const std::string& name) {
+  return std::string(BINDTRACE_FIXTURES_DIR) + "/audit/" + name;
+}
 
 std::string out_of(Child& c) {
   std::string all;
@@ -52,8 +54,8 @@ TEST(AuditCli, TextReportPutsConflictsFirst) {
 }
 
 TEST(AuditCli, EachIncidentHasItsCode) {
-  const std::vector<std::pair<std::string, std::string>> cases = {
-      {"system_vs_user", "system_vs_user"}, {"container_port", "container_port"}};
+  const std::vector<std::pair<std::string, std::string>> cases = {{"system_vs_user", "system_vs_user"},
+                                                                  {"container_port", "container_port"}};
   for (const auto& [root, code] : cases) {
     Child bt({BINDTRACE_BINARY, "audit", "--json", "--root", fixture(root)});
     const auto report = nlohmann::json::parse(out_of(bt));

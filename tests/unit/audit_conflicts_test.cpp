@@ -74,7 +74,8 @@ TEST(AuditConflicts, Codes) {
   compose.published = true;
   EXPECT_EQ(conflict_code(decl(ManagerKind::none, "postgresql 15/main", "127.0.0.1", 5432), compose),
             DiagnosisCode::container_port);
-  EXPECT_EQ(conflict_code(decl(ManagerKind::systemd, "a.service", "", 1), decl(ManagerKind::systemd, "b.service", "", 1)),
+  EXPECT_EQ(conflict_code(decl(ManagerKind::systemd, "a.service", "", 1),
+                          decl(ManagerKind::systemd, "b.service", "", 1)),
             DiagnosisCode::foreign_service);
 }
 

@@ -27,7 +27,8 @@ TEST(AuditNginx, ListenDirectivesAndIncludes) {
 }
 
 TEST(AuditRedis, PortOncePerBindAddress) {
-  const auto ds = parse_redis_conf("# bind 0.0.0.0\nbind 127.0.0.1 -::1\nport 6380\n", "/etc/redis/redis.conf");
+  const auto ds =
+      parse_redis_conf("# bind 0.0.0.0\nbind 127.0.0.1 -::1\nport 6380\n", "/etc/redis/redis.conf");
   ASSERT_EQ(ds.size(), 2u);
   EXPECT_EQ(ds[0].port, 6380);
   EXPECT_EQ(ds[0].line, 3u);

@@ -23,7 +23,8 @@ TEST(AuditEndpointText, ParsesTheWrittenForms) {
 
 TEST(AuditEndpointText, FindsThePortsOfCommonServers) {
   EXPECT_EQ(ports_from_command("/usr/bin/python3 -m http.server 8001"), (Endpoints{{"", 8001}}));
-  EXPECT_EQ(ports_from_command("python3 -m http.server --bind 127.0.0.1 8001"), (Endpoints{{"127.0.0.1", 8001}}));
+  EXPECT_EQ(ports_from_command("python3 -m http.server --bind 127.0.0.1 8001"),
+            (Endpoints{{"127.0.0.1", 8001}}));
   EXPECT_EQ(ports_from_command("uvicorn app:app --host 0.0.0.0 --port 8000"), (Endpoints{{"0.0.0.0", 8000}}));
   EXPECT_EQ(ports_from_command("gunicorn -b 127.0.0.1:9000 app:app"), (Endpoints{{"127.0.0.1", 9000}}));
   EXPECT_EQ(ports_from_command("gunicorn --bind=[::]:9000 app:app"), (Endpoints{{"::", 9000}}));

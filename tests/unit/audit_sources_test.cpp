@@ -10,7 +10,8 @@ namespace {
 
 TEST(AuditQuadlet, PublishPortAndInstall) {
   const auto ds = parse_quadlet(
-      "[Container]\nImage=docker.io/qdrant/qdrant\nPublishPort=6333:6333\nPublishPort=127.0.0.1:6334:6334/udp\n"
+      "[Container]\nImage=docker.io/qdrant/qdrant\nPublishPort=6333:6333\nPublishPort=127.0.0.1:6334:6334/"
+      "udp\n"
       "PublishPort=80\n#PublishPort=7000:7000\n[Install]\nWantedBy=default.target\n",
       "q.container", "q.container");
   ASSERT_EQ(ds.size(), 3u);
@@ -58,8 +59,8 @@ TEST(AuditCompose, InvalidYamlIsAnErrorWithItsLine) {
 }
 
 TEST(AuditServiceConf, EnvFile) {
-  const auto ds = parse_env_file("# dev\nexport PORT=8000\nDB_PORT=\"5432\"\nNAME=x\n# PORT=8001\nPORT_NAME=abc\n",
-                                 "/p/.env", ".env");
+  const auto ds = parse_env_file(
+      "# dev\nexport PORT=8000\nDB_PORT=\"5432\"\nNAME=x\n# PORT=8001\nPORT_NAME=abc\n", "/p/.env", ".env");
   ASSERT_EQ(ds.size(), 3u);
   EXPECT_EQ(ds[0].port, 8000);
   EXPECT_EQ(ds[0].line, 2u);
@@ -70,7 +71,8 @@ TEST(AuditServiceConf, EnvFile) {
 }
 
 TEST(AuditServiceConf, PostgresqlConf) {
-  auto ds = parse_postgresql_conf("listen_addresses = '*'\nport = 5433\t\t# restart\n", "pg.conf", "postgresql 15/main");
+  auto ds = parse_postgresql_conf("listen_addresses = '*'\nport = 5433\t\t# restart\n", "pg.conf",
+                                  "postgresql 15/main");
   ASSERT_EQ(ds.size(), 1u);
   EXPECT_EQ(ds[0].port, 5433);
   EXPECT_EQ(ds[0].address, "");

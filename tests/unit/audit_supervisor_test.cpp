@@ -9,7 +9,8 @@ namespace {
 TEST(AuditSupervisor, ProgramsCommandEnvironmentAndAutostart) {
   const auto r = parse_supervisor_conf(
       "[supervisord]\nlogfile=/tmp/x\n\n[program:docs]\ncommand=python3 -m http.server 8001 ; preview\n"
-      "environment=A=\"1,2\",PORT=\"8002\"\n\n[program:old]\ncommand=gunicorn -b :9000 app:app\nautostart=false\n"
+      "environment=A=\"1,2\",PORT=\"8002\"\n\n[program:old]\ncommand=gunicorn -b :9000 "
+      "app:app\nautostart=false\n"
       "; command=python3 -m http.server 7000\n\n[include]\nfiles = conf.d/*.conf /etc/extra/*.ini\n",
       "/etc/supervisor/supervisord.conf");
   ASSERT_EQ(r.declarations.size(), 4u);

@@ -29,7 +29,8 @@ TEST(AuditSystemdUnit, SocketListenersWithLineNumbers) {
 
 TEST(AuditSystemdUnit, EnvironmentExecStartAndContinuations) {
   const auto r = parse_systemd_unit(
-      "[Service]\nEnvironment=\"APP_ENV=prod\" HTTP_PORT=8000 \"OTHER=1\"\nEnvironmentFile=-/etc/default/app\n"
+      "[Service]\nEnvironment=\"APP_ENV=prod\" HTTP_PORT=8000 "
+      "\"OTHER=1\"\nEnvironmentFile=-/etc/default/app\n"
       "ExecStart=/usr/bin/uvicorn app:app \\\n  --host 127.0.0.1 \\\n  --port 8001\n",
       "/etc/systemd/system/app.service", "app.service");
   ASSERT_EQ(r.declarations.size(), 2u);
@@ -46,8 +47,9 @@ TEST(AuditSystemdUnit, EnvironmentExecStartAndContinuations) {
 }
 
 TEST(AuditSystemdUnit, IgnoresOtherSectionsAndProse) {
-  const auto r = parse_systemd_unit("[Unit]\nDescription=listens on 8080\n# see port=80 in docs\n[Service]\nType=simple\n",
-                                    "u.service", "u.service");
+  const auto r = parse_systemd_unit(
+      "[Unit]\nDescription=listens on 8080\n# see port=80 in docs\n[Service]\nType=simple\n", "u.service",
+      "u.service");
   EXPECT_TRUE(r.declarations.empty());
 }
 

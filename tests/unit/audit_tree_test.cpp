@@ -8,7 +8,9 @@
 namespace bindtrace {
 namespace {
 
-std::string fixture(const std::string& name) { return std::string(BINDTRACE_FIXTURES_DIR) + "/audit/" + name; }
+std::string fixture(const std::string& name) {
+  return std::string(BINDTRACE_FIXTURES_DIR) + "/audit/" + name;
+}
 
 struct Audit {
   AuditInput input;

@@ -31,8 +31,9 @@ void read_service(const std::string& name, const YAML::Node& service, const std:
   if (!ports || !ports.IsSequence()) return;
   const std::string restart = scalar(service, "restart");
   for (const YAML::Node& item : ports) {
-    const std::optional<PublishedPorts> spec =
-        item.IsScalar() ? parse_publish_spec(item.Scalar()) : item.IsMap() ? long_syntax(item) : std::nullopt;
+    const std::optional<PublishedPorts> spec = item.IsScalar() ? parse_publish_spec(item.Scalar())
+                                               : item.IsMap()  ? long_syntax(item)
+                                                               : std::nullopt;
     if (!spec) continue;
     PortDeclaration base;
     base.file = file;

@@ -7,7 +7,9 @@
 namespace bindtrace {
 namespace {
 
-bool is_ipv4(std::string_view a) { return a.find(':') == std::string_view::npos; }
+bool is_ipv4(std::string_view a) {
+  return a.find(':') == std::string_view::npos;
+}
 
 // "web.service", "web.socket" and "web@x.service" name the same service "web".
 std::string service_stem(const PortDeclaration& d) {
@@ -19,16 +21,23 @@ std::string service_stem(const PortDeclaration& d) {
 }
 
 // 3 all addresses, 2 every address of IPv6 and IPv4, 1 every IPv4 address, 0 one address.
-int address_width(std::string_view a) { return a.empty() ? 3 : a == "::" ? 2 : a == "0.0.0.0" ? 1 : 0; }
+int address_width(std::string_view a) {
+  return a.empty() ? 3 : a == "::" ? 2 : a == "0.0.0.0" ? 1 : 0;
+}
 
-bool is_user_side(const PortDeclaration& d) { return d.scope == AuditScope::user; }
+bool is_user_side(const PortDeclaration& d) {
+  return d.scope == AuditScope::user;
+}
 
 // A unit or a quadlet: what systemd starts, as the system or as a user.
 bool is_unit(const PortDeclaration& d) {
-  return (d.manager == ManagerKind::systemd || d.manager == ManagerKind::podman) && d.scope != AuditScope::file;
+  return (d.manager == ManagerKind::systemd || d.manager == ManagerKind::podman) &&
+         d.scope != AuditScope::file;
 }
 
-std::string where(const PortDeclaration& d) { return d.file + ":" + std::to_string(d.line); }
+std::string where(const PortDeclaration& d) {
+  return d.file + ":" + std::to_string(d.line);
+}
 
 // One paste-able way to stop this declaration's service from claiming the port.
 std::string stop_remedy(const PortDeclaration& d) {
@@ -39,7 +48,8 @@ std::string stop_remedy(const PortDeclaration& d) {
     case ManagerKind::supervisor:
       return "supervisorctl stop " + d.name + " (and set autostart=false in " + d.file + ")";
     case ManagerKind::podman:
-      return "systemctl " + user + "stop " + service_stem(d) + ".service (and remove PublishPort= at " + where(d) + ")";
+      return "systemctl " + user + "stop " + service_stem(d) + ".service (and remove PublishPort= at " +
+             where(d) + ")";
     case ManagerKind::docker:
       return "docker compose -f " + d.file + " stop " + d.name;
     default:
@@ -58,13 +68,14 @@ bool addresses_overlap(std::string_view a, std::string_view b) noexcept {
 
 bool same_service(const PortDeclaration& a, const PortDeclaration& b) {
   return a.manager == b.manager && a.scope == b.scope && service_stem(a) == service_stem(b) &&
-         (a.manager != ManagerKind::none || a.file == b.file || (!a.program.empty() && a.program == b.program));
+         (a.manager != ManagerKind::none || a.file == b.file ||
+          (!a.program.empty() && a.program == b.program));
 }
 
 DiagnosisCode conflict_code(const PortDeclaration& a, const PortDeclaration& b) {
-  if (!a.program.empty() && a.program == b.program && a.manager != b.manager) return DiagnosisCode::duplicate_manager;
-  if (is_unit(a) && is_unit(b) && is_user_side(a) != is_user_side(b))
-    return DiagnosisCode::system_vs_user;
+  if (!a.program.empty() && a.program == b.program && a.manager != b.manager)
+    return DiagnosisCode::duplicate_manager;
+  if (is_unit(a) && is_unit(b) && is_user_side(a) != is_user_side(b)) return DiagnosisCode::system_vs_user;
   if (a.published != b.published) return DiagnosisCode::container_port;
   return DiagnosisCode::foreign_service;
 }
@@ -81,7 +92,8 @@ std::vector<AuditConflict> find_conflicts(const std::vector<PortDeclaration>& de
     bool found = false;
     for (std::size_t i = 0; i < group.size(); ++i)
       for (std::size_t j = i + 1; j < group.size(); ++j) {
-        if (same_service(*group[i], *group[j]) || !addresses_overlap(group[i]->address, group[j]->address)) continue;
+        if (same_service(*group[i], *group[j]) || !addresses_overlap(group[i]->address, group[j]->address))
+          continue;
         if (!found) code = conflict_code(*group[i], *group[j]);
         found = true;
         involved[i] = involved[j] = true;
@@ -95,10 +107,11 @@ std::vector<AuditConflict> find_conflicts(const std::vector<PortDeclaration>& de
       if (!involved[i]) continue;
       const PortDeclaration& d = *group[i];
       c.declarations.push_back(d);
-      if (c.declarations.size() == 1 || address_width(d.address) > address_width(c.address)) c.address = d.address;
+      if (c.declarations.size() == 1 || address_width(d.address) > address_width(c.address))
+        c.address = d.address;
       c.remedies.push_back("change the port at " + where(d));
-      if (std::string stop = stop_remedy(d); !stop.empty() &&
-          std::find(c.remedies.begin(), c.remedies.end(), stop) == c.remedies.end())
+      if (std::string stop = stop_remedy(d);
+          !stop.empty() && std::find(c.remedies.begin(), c.remedies.end(), stop) == c.remedies.end())
         c.remedies.push_back(std::move(stop));
     }
     out.push_back(std::move(c));

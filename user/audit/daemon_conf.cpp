@@ -50,7 +50,8 @@ std::vector<Directive> nginx_directives(std::string_view content) {
   return out;
 }
 
-PortDeclaration daemon_declaration(const std::string& file, std::size_t line, const char* name, const char* program) {
+PortDeclaration daemon_declaration(const std::string& file, std::size_t line, const char* name,
+                                   const char* program) {
   PortDeclaration d;
   d.file = file;
   d.line = line;

@@ -19,7 +19,8 @@ bool is_host_char(char c) {
 
 // The option names whose value is a port, or an address with or without one.
 constexpr std::array kPortOptions = {"--port", "-p", "--http-port", "--listen-port", "--server-port"};
-constexpr std::array kBindOptions = {"--bind", "-b", "--host", "-H", "--listen", "--address", "--addr", "-l", "-S"};
+constexpr std::array kBindOptions = {"--bind",    "-b",     "--host", "-H", "--listen",
+                                     "--address", "--addr", "-l",     "-S"};
 
 template <std::size_t N>
 bool is_one_of(std::string_view word, const std::array<const char*, N>& names) {
@@ -88,7 +89,8 @@ std::vector<TextEndpoint> ports_from_command(std::string_view command) {
       continue;
     }
     if (is_one_of(name, kBindOptions)) {
-      if (auto e = parse_text_endpoint(value); e && parse_port(value) == std::nullopt) add(out, *e);
+      if (auto e = parse_text_endpoint(value); e && parse_port(value) == std::nullopt)
+        add(out, *e);
       else if (value.find(':') == std::string_view::npos || value.front() == '[' ||
                std::count(value.begin(), value.end(), ':') > 1)
         address = normalise_address(value);
@@ -107,7 +109,8 @@ std::vector<TextEndpoint> ports_from_command(std::string_view command) {
     }
     // A HOST:PORT word after an option of unknown meaning is that option's
     // value, often a peer to connect to (--db localhost:5432): not a claim.
-    const bool after_option = i > 0 && words[i - 1].starts_with("-") && words[i - 1].find('=') == std::string::npos;
+    const bool after_option =
+        i > 0 && words[i - 1].starts_with("-") && words[i - 1].find('=') == std::string::npos;
     if (word.find(':') != std::string_view::npos && !word.starts_with("-") && !after_option) {
       if (auto e = parse_text_endpoint(word)) add(out, *e);
     }
@@ -121,8 +124,8 @@ std::string program_identity(std::string_view command) {
   if (words.empty()) return "";
   std::string& exe = words.front();
   // systemd's ExecStart prefixes: - @ + ! :
-  while (!exe.empty() && (exe.front() == '-' || exe.front() == '@' || exe.front() == '+' || exe.front() == '!' ||
-                          exe.front() == ':'))
+  while (!exe.empty() && (exe.front() == '-' || exe.front() == '@' || exe.front() == '+' ||
+                          exe.front() == '!' || exe.front() == ':'))
     exe.erase(0, 1);
   if (const auto slash = exe.rfind('/'); slash != std::string::npos) exe.erase(0, slash + 1);
   std::string out;

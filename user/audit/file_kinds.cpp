@@ -15,12 +15,15 @@
 namespace bindtrace {
 namespace {
 
-std::string base_name(const std::string& path) { return std::filesystem::path(path).filename(); }
+std::string base_name(const std::string& path) {
+  return std::filesystem::path(path).filename();
+}
 
 bool is_compose_name(std::string_view name) {
   for (const std::string_view stem : {"compose", "docker-compose"})
     for (const std::string_view ext : {".yaml", ".yml"})
-      if (name.size() == stem.size() + ext.size() && name.starts_with(stem) && name.ends_with(ext)) return true;
+      if (name.size() == stem.size() + ext.size() && name.starts_with(stem) && name.ends_with(ext))
+        return true;
   return name.ends_with(".compose.yaml") || name.ends_with(".compose.yml");
 }
 
@@ -34,7 +37,9 @@ std::string postgresql_name(const std::string& path) {
 
 }  // namespace
 
-bool is_unit_name(std::string_view name) noexcept { return name.ends_with(".service") || name.ends_with(".socket"); }
+bool is_unit_name(std::string_view name) noexcept {
+  return name.ends_with(".service") || name.ends_with(".socket");
+}
 
 FileKind kind_of(const std::string& path, std::string_view content) {
   const std::string name = base_name(path);
@@ -45,7 +50,8 @@ FileKind kind_of(const std::string& path, std::string_view content) {
   if (name == "nginx.conf") return FileKind::nginx;
   if (name.starts_with("redis") && name.ends_with(".conf")) return FileKind::redis;
   if (name == ".env" || name.ends_with(".env") || name.starts_with(".env.")) return FileKind::env;
-  if (name == "supervisord.conf" || (name.ends_with(".conf") && content.find("[program:") != std::string_view::npos))
+  if (name == "supervisord.conf" ||
+      (name.ends_with(".conf") && content.find("[program:") != std::string_view::npos))
     return FileKind::supervisor;
   return FileKind::unknown;
 }
@@ -53,18 +59,26 @@ FileKind kind_of(const std::string& path, std::string_view content) {
 ParsedFile parse_by_kind(FileKind kind, std::string_view content, const std::string& shown) {
   const std::string name = base_name(shown);
   switch (kind) {
-    case FileKind::systemd_unit: return {parse_systemd_unit(content, shown, name).declarations, {}};
-    case FileKind::quadlet: return {parse_quadlet(content, shown, name), {}};
+    case FileKind::systemd_unit:
+      return {parse_systemd_unit(content, shown, name).declarations, {}};
+    case FileKind::quadlet:
+      return {parse_quadlet(content, shown, name), {}};
     case FileKind::compose: {
       ComposeReading reading = parse_compose_file(content, shown);
       return {std::move(reading.declarations), std::move(reading.error)};
     }
-    case FileKind::supervisor: return {parse_supervisor_conf(content, shown).declarations, {}};
-    case FileKind::nginx: return {parse_nginx_conf(content, shown).declarations, {}};
-    case FileKind::redis: return {parse_redis_conf(content, shown), {}};
-    case FileKind::postgresql: return {parse_postgresql_conf(content, shown, postgresql_name(shown)), {}};
-    case FileKind::env: return {parse_env_file(content, shown, name), {}};
-    case FileKind::unknown: break;
+    case FileKind::supervisor:
+      return {parse_supervisor_conf(content, shown).declarations, {}};
+    case FileKind::nginx:
+      return {parse_nginx_conf(content, shown).declarations, {}};
+    case FileKind::redis:
+      return {parse_redis_conf(content, shown), {}};
+    case FileKind::postgresql:
+      return {parse_postgresql_conf(content, shown, postgresql_name(shown)), {}};
+    case FileKind::env:
+      return {parse_env_file(content, shown, name), {}};
+    case FileKind::unknown:
+      break;
   }
   return {};
 }

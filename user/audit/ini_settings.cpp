@@ -30,7 +30,8 @@ std::vector<IniSetting> read_ini_settings(std::string_view content, IniDialect d
     if (text.empty() || text.front() == '#' || text.front() == ';' || eq == std::string_view::npos) continue;
     std::string_view value = trim(text.substr(eq + 1));
     if (dialect == IniDialect::supervisor) {
-      if (const auto semi = value.find(" ;"); semi != std::string_view::npos) value = trim(value.substr(0, semi));
+      if (const auto semi = value.find(" ;"); semi != std::string_view::npos)
+        value = trim(value.substr(0, semi));
     } else if (value.ends_with('\\')) {
       value.remove_suffix(1);
       continued = !commented;

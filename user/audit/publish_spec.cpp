@@ -11,8 +11,10 @@ std::optional<PublishedPorts> parse_publish_spec(std::string_view spec) {
   PublishedPorts out;
   if (const auto slash = spec.rfind('/'); slash != std::string_view::npos) {
     const std::string_view proto = spec.substr(slash + 1);
-    if (proto == "udp") out.proto = Proto::udp;
-    else if (proto != "tcp") return std::nullopt;
+    if (proto == "udp")
+      out.proto = Proto::udp;
+    else if (proto != "tcp")
+      return std::nullopt;
     spec = spec.substr(0, slash);
   }
   const auto last_colon = spec.rfind(':');
@@ -33,7 +35,8 @@ std::optional<PublishedPorts> parse_publish_spec(std::string_view spec) {
   return out;
 }
 
-void add_published(std::vector<PortDeclaration>& out, const PublishedPorts& ports, const PortDeclaration& base) {
+void add_published(std::vector<PortDeclaration>& out, const PublishedPorts& ports,
+                   const PortDeclaration& base) {
   for (unsigned port = ports.first; port <= ports.last; ++port) {
     PortDeclaration d = base;
     d.proto = ports.proto;

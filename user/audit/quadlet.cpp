@@ -1,8 +1,8 @@
 // A podman quadlet read for the host ports it publishes.
 #include "bindtrace/audit/quadlet.hpp"
 
-#include "bindtrace/audit/publish_spec.hpp"
 #include "bindtrace/audit/ini_settings.hpp"
+#include "bindtrace/audit/publish_spec.hpp"
 
 namespace bindtrace {
 
@@ -12,7 +12,8 @@ std::vector<PortDeclaration> parse_quadlet(std::string_view content, const std::
   std::string image;
   bool installed = false;
   for (const IniSetting& s : read_ini_settings(content, IniDialect::systemd)) {
-    if (s.section == "Install" && !s.commented && (s.key == "WantedBy" || s.key == "RequiredBy")) installed = true;
+    if (s.section == "Install" && !s.commented && (s.key == "WantedBy" || s.key == "RequiredBy"))
+      installed = true;
     if (s.section == "Container" && s.key == "Image" && !s.commented) image = s.value;
     if (s.section != "Container" || s.key != "PublishPort") continue;
     const auto spec = parse_publish_spec(s.value);

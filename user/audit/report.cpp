@@ -21,15 +21,19 @@ void write_declaration(JsonWriter& w, const PortDeclaration& d) {
   w.member("name", d.name);
   w.member("scope", audit_scope_name(d.scope));
   w.key("enabled");
-  if (d.enabled) w.boolean(*d.enabled);
-  else w.null();
+  if (d.enabled)
+    w.boolean(*d.enabled);
+  else
+    w.null();
   w.member("source", d.source);
   w.member("program", d.program);
   w.member("commented", d.commented);
   w.member("published", d.published);
   w.key("running_pid");
-  if (d.running_pid) w.number(*d.running_pid);
-  else w.null();
+  if (d.running_pid)
+    w.number(*d.running_pid);
+  else
+    w.null();
   w.end_object();
 }
 
@@ -41,15 +45,16 @@ std::string enabled_text(const PortDeclaration& d) {
 
 std::string address_text(std::string_view address) {
   if (address.empty()) return "*";
-  return address.find(':') != std::string_view::npos ? "[" + std::string(address) + "]" : std::string(address);
+  return address.find(':') != std::string_view::npos ? "[" + std::string(address) + "]"
+                                                     : std::string(address);
 }
 
 // "  /etc/systemd/system/web.service:7  systemd  web.service (system)  enabled  ExecStart  0.0.0.0"
 std::string declaration_line(const PortDeclaration& d) {
   return "  " + escape_for_terminal(d.file) + ":" + std::to_string(d.line) + "  " +
          std::string(manager_name(d.manager)) + "  " + escape_for_terminal(d.name) + " (" +
-         std::string(audit_scope_name(d.scope)) + ")  " + enabled_text(d) + "  " + escape_for_terminal(d.source) +
-         " on " + escape_for_terminal(address_text(d.address)) + "\n";
+         std::string(audit_scope_name(d.scope)) + ")  " + enabled_text(d) + "  " +
+         escape_for_terminal(d.source) + " on " + escape_for_terminal(address_text(d.address)) + "\n";
 }
 
 }  // namespace
@@ -97,7 +102,8 @@ std::string audit_report_text(const AuditInput& input, const std::vector<AuditCo
   std::string out;
   for (const AuditConflict& c : conflicts) {
     out += "CONFLICT " + std::to_string(c.port) + "/" + std::string(proto_name(c.proto)) + " on " +
-           escape_for_terminal(address_text(c.address)) + " (" + std::string(diagnosis_code_name(c.code)) + ")\n";
+           escape_for_terminal(address_text(c.address)) + " (" + std::string(diagnosis_code_name(c.code)) +
+           ")\n";
     for (const PortDeclaration& d : c.declarations) out += declaration_line(d);
     for (const std::string& r : c.remedies) out += "  remedy: " + escape_for_terminal(r) + "\n";
     out += "\n";

@@ -18,12 +18,15 @@ std::vector<std::pair<std::string, std::string>> environment_pairs(std::string_v
   auto flush = [&] {
     const auto eq = item.find('=');
     if (eq != std::string::npos)
-      out.emplace_back(std::string(trim(item.substr(0, eq))), std::string(audit_text::unquote(item.substr(eq + 1))));
+      out.emplace_back(std::string(trim(item.substr(0, eq))),
+                       std::string(audit_text::unquote(item.substr(eq + 1))));
     item.clear();
   };
   for (const char c : value) {
-    if (quote != 0 && c == quote) quote = 0;
-    else if (quote == 0 && (c == '"' || c == '\'')) quote = c;
+    if (quote != 0 && c == quote)
+      quote = 0;
+    else if (quote == 0 && (c == '"' || c == '\''))
+      quote = c;
     else if (quote == 0 && c == ',') {
       flush();
       continue;
@@ -60,7 +63,8 @@ SupervisorReading parse_supervisor_conf(std::string_view content, const std::str
       section = s.section;
     }
     if (section == "include" && s.key == "files" && !s.commented) {
-      for (std::string& pattern : audit_text::split_words(s.value)) out.includes.push_back(std::move(pattern));
+      for (std::string& pattern : audit_text::split_words(s.value))
+        out.includes.push_back(std::move(pattern));
       continue;
     }
     if (!section.starts_with("program:")) continue;
@@ -82,7 +86,8 @@ SupervisorReading parse_supervisor_conf(std::string_view content, const std::str
     } else if (s.key == "environment") {
       for (const auto& [name, setting] : environment_pairs(s.value))
         if (audit_text::is_port_key(name))
-          if (const auto port = audit_text::parse_port(setting)) declare(TextEndpoint{"", *port}, "environment " + name);
+          if (const auto port = audit_text::parse_port(setting))
+            declare(TextEndpoint{"", *port}, "environment " + name);
     } else if (s.key == "autostart" && !s.commented) {
       current.autostart = !(s.value == "false" || s.value == "False" || s.value == "no" || s.value == "0");
     }

@@ -13,7 +13,8 @@ using Setting = IniSetting;
 
 }  // namespace
 
-UnitFileReading parse_systemd_unit(std::string_view content, const std::string& file, const std::string& unit) {
+UnitFileReading parse_systemd_unit(std::string_view content, const std::string& file,
+                                   const std::string& unit) {
   UnitFileReading out;
   auto declare = [&](const Setting& s, Proto proto, const TextEndpoint& e, std::string source) {
     PortDeclaration d;

@@ -14,7 +14,8 @@ std::string_view trim(std::string_view s) noexcept {
 
 std::string_view unquote(std::string_view s) noexcept {
   s = trim(s);
-  if (s.size() >= 2 && (s.front() == '"' || s.front() == '\'') && s.back() == s.front()) s = s.substr(1, s.size() - 2);
+  if (s.size() >= 2 && (s.front() == '"' || s.front() == '\'') && s.back() == s.front())
+    s = s.substr(1, s.size() - 2);
   return s;
 }
 
@@ -58,9 +59,12 @@ std::vector<std::string> split_words(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (quote != 0) {
-      if (c == quote) quote = 0;
-      else if (c == '\\' && quote == '"' && i + 1 < text.size()) word += text[++i];
-      else word += c;
+      if (c == quote)
+        quote = 0;
+      else if (c == '\\' && quote == '"' && i + 1 < text.size())
+        word += text[++i];
+      else
+        word += c;
     } else if (c == '\'' || c == '"') {
       quote = c;
       in_word = true;
@@ -89,7 +93,8 @@ std::optional<std::string_view> commented_setting(std::string_view line) noexcep
   if (eq == std::string_view::npos || eq == 0) return std::nullopt;
   // A key is one word: prose with an '=' in it is not a setting.
   for (const char c : trim(line.substr(0, eq)))
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) return std::nullopt;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+      return std::nullopt;
   return line;
 }
 

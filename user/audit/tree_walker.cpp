@@ -5,8 +5,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <map>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "bindtrace/audit/daemon_conf.hpp"
@@ -85,7 +85,8 @@ class Walker {
 std::optional<std::string> Walker::read(const std::string& real_path, const std::string& shown) {
   std::error_code ec;
   if (const fs::file_status st = fs::status(real_path, ec); !ec && !fs::is_regular_file(st)) {
-    input_.unreadable.push_back({shown, "not a regular file"});  // a FIFO or a device would block or never end
+    input_.unreadable.push_back(
+        {shown, "not a regular file"});  // a FIFO or a device would block or never end
     return std::nullopt;
   }
   std::ifstream in(real_path, std::ios::binary);
@@ -144,14 +145,16 @@ void Walker::unit_files(const std::string& dir, std::set<std::string>& seen,
       std::sort(confs.begin(), confs.end());
       for (const std::string& conf : confs) {
         const std::string shown = dir + "/" + name + "/" + conf;
-        if (auto content = read(real(shown), shown)) units[unit].readings.push_back(parse_systemd_unit(*content, shown, unit));
+        if (auto content = read(real(shown), shown))
+          units[unit].readings.push_back(parse_systemd_unit(*content, shown, unit));
       }
       continue;
     }
     if (!is_unit_name(name) || seen.contains(name) || !entry.is_regular_file(inner)) continue;
     seen.insert(name);
     const std::string shown = dir + "/" + name;
-    if (auto content = read(real(shown), shown)) units[name].readings.push_back(parse_systemd_unit(*content, shown, name));
+    if (auto content = read(real(shown), shown))
+      units[name].readings.push_back(parse_systemd_unit(*content, shown, name));
   }
 }
 
@@ -227,7 +230,8 @@ void Walker::with_includes(const std::string& shown, FileKind kind, const std::s
 
 void Walker::matching(const std::string& pattern, AuditScope scope) {
   for (const std::string& shown : glob_under(root_, pattern)) {
-    if (auto content = read(real(shown), shown)) add_parsed(parse_by_kind(kind_of(shown, *content), *content, shown), shown, scope);
+    if (auto content = read(real(shown), shown))
+      add_parsed(parse_by_kind(kind_of(shown, *content), *content, shown), shown, scope);
   }
 }
 
@@ -246,7 +250,8 @@ void Walker::named_path(const std::string& path) {
   if (ec || !fs::exists(st)) throw UsageError("audit: '" + escape_for_terminal(path) + "' does not exist");
   std::vector<std::string> files;
   if (fs::is_directory(st)) {
-    for (const auto& entry : fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec))
+    for (const auto& entry :
+         fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec))
       if (entry.is_regular_file(ec)) files.push_back(entry.path());
     std::sort(files.begin(), files.end());
   } else if (fs::is_regular_file(st)) {
@@ -261,7 +266,8 @@ void Walker::named_path(const std::string& path) {
     if (kind == FileKind::unknown) {
       if (fs::is_directory(st)) continue;
       throw UsageError("audit: '" + escape_for_terminal(path) +
-                       "' is not a file audit reads (unit, quadlet, compose, supervisor, nginx, redis, postgresql.conf, .env)");
+                       "' is not a file audit reads (unit, quadlet, compose, supervisor, nginx, redis, "
+                       "postgresql.conf, .env)");
     }
     add_parsed(parse_by_kind(kind, *content, file), file, AuditScope::file);
   }
@@ -271,9 +277,11 @@ void Walker::named_path(const std::string& path) {
 
 AuditInput read_definitions(const std::string& root, const std::vector<std::string>& paths) {
   std::error_code ec;
-  if (!fs::is_directory(root, ec)) throw UsageError("audit: --root '" + escape_for_terminal(root) + "' is not a directory");
+  if (!fs::is_directory(root, ec))
+    throw UsageError("audit: --root '" + escape_for_terminal(root) + "' is not a directory");
   Walker walker(root);
-  walker.systemd_tree({"/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"}, AuditScope::system);
+  walker.systemd_tree({"/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"},
+                      AuditScope::system);
   walker.quadlets("/etc/containers/systemd", AuditScope::system);
   walker.with_includes("/etc/supervisor/supervisord.conf", FileKind::supervisor, "/etc/supervisor", 0);
   walker.with_includes("/etc/supervisord.conf", FileKind::supervisor, "/etc", 0);
@@ -283,8 +291,8 @@ AuditInput read_definitions(const std::string& root, const std::vector<std::stri
   walker.homes();
   for (const char* dir : {"/srv/*", "/opt/*", "/home/*", "/home/*/*"})
     for (const char* name : {"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"})
-      walker.matching(std::string(dir) + "/" + name, std::string_view(dir).starts_with("/home") ? AuditScope::user
-                                                                                               : AuditScope::system);
+      walker.matching(std::string(dir) + "/" + name,
+                      std::string_view(dir).starts_with("/home") ? AuditScope::user : AuditScope::system);
   for (const std::string& path : paths) walker.named_path(path);
   return walker.take();
 }

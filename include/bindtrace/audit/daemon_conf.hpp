@@ -22,6 +22,7 @@ struct NginxReading {
 
 // One declaration per `bind` address (none said: all addresses), name
 // "redis", program "redis-server". `port 0` (no TCP listener) is skipped.
-[[nodiscard]] std::vector<PortDeclaration> parse_redis_conf(std::string_view content, const std::string& file);
+[[nodiscard]] std::vector<PortDeclaration> parse_redis_conf(std::string_view content,
+                                                            const std::string& file);
 
 }  // namespace bindtrace

@@ -10,7 +10,17 @@
 
 namespace bindtrace {
 
-enum class FileKind : std::uint8_t { unknown, systemd_unit, quadlet, compose, supervisor, nginx, redis, postgresql, env };
+enum class FileKind : std::uint8_t {
+  unknown,
+  systemd_unit,
+  quadlet,
+  compose,
+  supervisor,
+  nginx,
+  redis,
+  postgresql,
+  env
+};
 
 // *.service / *.socket.
 [[nodiscard]] bool is_unit_name(std::string_view name) noexcept;

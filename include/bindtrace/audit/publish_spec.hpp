@@ -14,7 +14,7 @@
 namespace bindtrace {
 
 struct PublishedPorts {
-  std::string address;  // "" when not said
+  std::string address;                // "" when not said
   std::uint16_t first = 0, last = 0;  // a range "8000-8001:8000-8001", or first == last
   Proto proto = Proto::tcp;
 };
@@ -24,6 +24,7 @@ struct PublishedPorts {
 
 // One published declaration per host port of `ports`, each a copy of `base`
 // with the protocol, address and port set, appended to `out`.
-void add_published(std::vector<PortDeclaration>& out, const PublishedPorts& ports, const PortDeclaration& base);
+void add_published(std::vector<PortDeclaration>& out, const PublishedPorts& ports,
+                   const PortDeclaration& base);
 
 }  // namespace bindtrace

@@ -11,10 +11,12 @@
 namespace bindtrace {
 
 // {"conflicts":[...],"declarations":[...],"unreadable":[...]}, one line.
-[[nodiscard]] std::string audit_report_json(const AuditInput& input, const std::vector<AuditConflict>& conflicts);
+[[nodiscard]] std::string audit_report_json(const AuditInput& input,
+                                            const std::vector<AuditConflict>& conflicts);
 
 // Conflicts with their declarations and remedies, then every declaration by
 // port; untrusted text escaped for a terminal.
-[[nodiscard]] std::string audit_report_text(const AuditInput& input, const std::vector<AuditConflict>& conflicts);
+[[nodiscard]] std::string audit_report_text(const AuditInput& input,
+                                            const std::vector<AuditConflict>& conflicts);
 
 }  // namespace bindtrace

@@ -20,7 +20,8 @@ namespace bindtrace {
 // `port = N`; the address from `listen_addresses` ('*' all, 'localhost'
 // 127.0.0.1, one address as written; several: all). name = `name`
 // ("postgresql 15/main").
-[[nodiscard]] std::vector<PortDeclaration> parse_postgresql_conf(std::string_view content, const std::string& file,
+[[nodiscard]] std::vector<PortDeclaration> parse_postgresql_conf(std::string_view content,
+                                                                 const std::string& file,
                                                                  const std::string& name);
 
 }  // namespace bindtrace
