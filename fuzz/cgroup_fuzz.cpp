@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "bindtrace/attribute.hpp"
-#include "bindtrace/proc/proc_reader.hpp"
+#include "bindtrace/proc/proc_text.hpp"
 #include "common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

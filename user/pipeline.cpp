@@ -9,6 +9,7 @@
 #include "bindtrace/proc/enricher.hpp"
 #include "bindtrace/proc/proc_file.hpp"
 #include "bindtrace/proc/proc_reader.hpp"
+#include "bindtrace/proc/snapshot_reader.hpp"
 
 namespace bindtrace {
 
@@ -66,10 +67,11 @@ PipelineStats Pipeline::stats() const {
 
 ActionStats Pipeline::action_stats() const { return actions_ ? actions_->stats() : ActionStats{}; }
 
-// Stage 1: what the kernel's record left out (cgroup path, long command lines).
-void Pipeline::enrich(Event& event) {
+// Stage 1: what the kernel's record left out (cgroup path, long command lines):
+// from the process's snapshot, or under load from single /proc files.
+void Pipeline::enrich(Event& event, bool skip, const std::optional<ProcessSnapshot>& process) {
   if (!enricher_) return;
-  const unsigned failed = enricher_->complete(event);
+  const unsigned failed = skip ? enricher_->complete(event) : enricher_->complete(event, process);
   std::lock_guard lock(mutex_);
   stats_.lookup_failures += failed;
 }
@@ -91,17 +93,11 @@ void Pipeline::find_owner(Event& event, bool skip) {
 // Stage 3: the failing process's service manager. The process is often gone
 // already (it failed and exited): then only the cgroup the kernel recorded is
 // left to attribute it by.
-void Pipeline::attribute(Event& event, bool skip) {
-  if (!skip) {
-    const ProcReader proc(options_.resolver.proc_root);
-    event.process.exe = proc.exe(event.process.pid).value_or("");
-    event.process.cwd = proc.cwd(event.process.pid).value_or("");
-    event.process.service = attribute_live_process(event.process.pid, options_.resolver.proc_root);
-    if (!proc.is_alive_since(event.process.pid, event.boot_ns)) {  // a reused pid: another process
-      event.process.exe.clear();
-      event.process.cwd.clear();
-      event.process.service.reset();
-    }
+void Pipeline::attribute(Event& event, bool skip, const std::optional<ProcessSnapshot>& process) {
+  if (!skip && process) {
+    event.process.exe = process->exe;
+    event.process.cwd = process->cwd;
+    if (!process->exited) event.process.service = bindtrace::attribute(*process);
   }
   if (!event.process.service)
     event.process.service = attribute_exited_process(event.process.cgroup, event.process.comm, event.process.uid);
@@ -168,9 +164,14 @@ void Pipeline::run() {
       busy_ = true;
       not_full_.notify_one();
     }
-    enrich(event);
+    // One read of the failing process for enrichment and attribution (none
+    // under load); a pid reused since the event is another process: nothing.
+    std::optional<ProcessSnapshot> process;
+    if (!skip)
+      process = read_snapshot(event.process.pid, options_.resolver.proc_root, SnapshotOptions{.boot_ns = event.boot_ns});
+    enrich(event, skip, process);
     find_owner(event, skip);
-    attribute(event, skip);
+    attribute(event, skip, process);
     diagnose_event(event);
     if (actions_) actions_->submit(std::move(event));  // stage 5, then the sink
     else to_sink(event);

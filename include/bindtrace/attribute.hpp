@@ -1,6 +1,7 @@
 // Attribution: process -> service manager (docs/attribution.md). Pure
 // functions over a ProcessSnapshot; the /proc reader that builds snapshots is
-// separate (proc/snapshot_reader.hpp) and takes a root path for tests.
+// separate (proc/snapshot_reader.hpp) and takes a root path for tests. The
+// same snapshot serves the owner's holder details and the action policy.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +34,12 @@ struct ProcessSnapshot {
   std::vector<std::uint32_t> nspid;             // NSpid from /proc/PID/status (outermost first)
   std::uint64_t sig_ign = 0;                    // SigIgn mask
   std::string stdout_target;                    // readlink /proc/PID/fd/1
+  std::string cmdline;                          // argv joined for display (join_cmdline)
+  std::string exe;                              // readlink /proc/PID/exe ("" for kernel threads)
+  std::string cwd;                              // readlink /proc/PID/cwd
+  std::string cgroup;                           // the cgroup path of cgroup_lines ("" when none)
+  std::uint64_t flags = 0;                      // /proc/PID/stat field 9 (PF_* task flags)
+  bool exited = false;                          // a zombie: argv, environ, exe and cwd are gone
   bool parent_is_subreaper = false;             // the parent set PR_SET_CHILD_SUBREAPER (when known)
 };
 
@@ -77,9 +84,6 @@ struct CgroupPath {
 
 // A process that holds a port on a container's behalf: a forwarder or conmon.
 [[nodiscard]] bool holds_port_for_container(const Service& service) noexcept;
-
-// A live process read from /proc and attributed; nullopt when it is gone.
-[[nodiscard]] std::optional<Service> attribute_live_process(std::uint32_t pid, const std::string& proc_root = "/proc");
 
 // A process that already exited, from what the kernel recorded: its cgroup
 // path, comm and uid. Reported with partial "process exited".

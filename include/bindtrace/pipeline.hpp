@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -78,9 +79,9 @@ class Pipeline {
 
  private:
   void run();
-  void enrich(Event& event);
+  void enrich(Event& event, bool skip, const std::optional<ProcessSnapshot>& process);
   void find_owner(Event& event, bool skip);
-  void attribute(Event& event, bool skip);
+  void attribute(Event& event, bool skip, const std::optional<ProcessSnapshot>& process);
   void diagnose_event(Event& event);
   [[nodiscard]] std::uint32_t unprivileged_port_start(const Event& event);
   void to_sink(const Event& event);

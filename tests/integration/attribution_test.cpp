@@ -34,6 +34,7 @@
 #include "bindtrace/attribute/socket_activation.hpp"
 #include "bindtrace/capture/kernel_env.hpp"
 #include "bindtrace/owner/resolver.hpp"
+#include "bindtrace/proc/snapshot_reader.hpp"
 #include "cgroup_fixture.hpp"
 #include "process.hpp"
 #include "real_parts.hpp"
@@ -57,6 +58,13 @@ using testing::testprog;
 
 
 
+
+// A live process as the pipeline attributes it: one snapshot, then the rules.
+std::optional<Service> attribute_live_process(std::uint32_t pid) {
+  const auto snapshot = read_snapshot(pid);
+  if (!snapshot || snapshot->exited) return std::nullopt;
+  return attribute(*snapshot);
+}
 
 bool has_note(const Service& service, std::string_view note) {
   return std::find(service.notes.begin(), service.notes.end(), note) != service.notes.end();

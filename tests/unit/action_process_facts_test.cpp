@@ -1,6 +1,5 @@
 // What the policy learns about a process, read from a /proc tree written by
-// the test: stat fields past a hostile comm, kernel threads, and the
-// supervisord found above a program.
+// the test: kernel threads, and the supervisord found above a program.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -45,15 +44,6 @@ class FakeProc {
   fs::path root_;
 };
 
-TEST(ActionProcessFacts, StatFieldsAreFoundPastACommWithParentheses) {
-  const std::string stat = "42 (a) (b) S 7 42 42 0 -1 4194560 0 0 0 0 1 2 0 0 20 0 1 0 12345 1000 10\n";
-  EXPECT_EQ(stat_number_field(stat, 4), 7u);
-  EXPECT_EQ(stat_number_field(stat, 9), 4194560u);
-  EXPECT_EQ(stat_number_field(stat, 22), 12345u);
-  EXPECT_EQ(stat_number_field(stat, 40), std::nullopt);
-  EXPECT_EQ(stat_number_field(stat, 2), std::nullopt);
-}
-
 TEST(ActionProcessFacts, ReadsALiveProcess) {
   FakeProc proc;
   proc.add(991, "python3", 900, 4194560, 1000, std::string("python3\0-m\0http.server\0", 23),
@@ -65,6 +55,7 @@ TEST(ActionProcessFacts, ReadsALiveProcess) {
   EXPECT_EQ(facts->start_time, 4991u);
   EXPECT_EQ(facts->comm, "python3");
   EXPECT_EQ(facts->exe, "/usr/bin/python3.11");
+  EXPECT_EQ(facts->cwd, "/");
   EXPECT_EQ(facts->argv, (std::vector<std::string>{"python3", "-m", "http.server"}));
   EXPECT_FALSE(is_kernel_thread(*facts));
 }

@@ -50,6 +50,28 @@ TEST(EventEnricher, AProcessThatVanishedIsCountedAndTheEventKept) {
   EXPECT_TRUE(e.process.cmdline_truncated);
 }
 
+TEST(EventEnricher, TheProcessSnapshotCompletesTheEventWithoutAnotherRead) {
+  EventEnricher enricher(BINDTRACE_FIXTURES_DIR "/proc");
+  Event e = truncated_event(fixture_start_ns());
+  e.process.pid = 999999;  // nothing of it under the root: only the snapshot can answer
+  ProcessSnapshot process;
+  process.cmdline = "python3 -m http.server 8001";
+  process.cgroup = "/system.slice/web.service";
+  EXPECT_EQ(enricher.complete(e, process), 0u);
+  EXPECT_EQ(e.process.cmdline, "python3 -m http.server 8001");
+  EXPECT_FALSE(e.process.cmdline_truncated);
+  EXPECT_EQ(e.process.cgroup, "/system.slice/web.service");
+}
+
+TEST(EventEnricher, NoSnapshotMeansBothLookupsFailed) {
+  EventEnricher enricher(BINDTRACE_FIXTURES_DIR "/proc");
+  Event e = truncated_event(fixture_start_ns());  // pid 1001 is readable, but was not read
+  EXPECT_EQ(enricher.complete(e, std::nullopt), 2u);
+  EXPECT_EQ(e.process.cmdline, "python3 -m http.ser");
+  EXPECT_TRUE(e.process.cmdline_truncated);
+  EXPECT_EQ(e.process.cgroup, "");
+}
+
 TEST(ProcReaderAliveSince, TheStartTickItselfCounts) {
   const ProcReader proc(BINDTRACE_FIXTURES_DIR "/proc");
   EXPECT_TRUE(proc.is_alive_since(1001, fixture_start_ns()));

@@ -29,7 +29,7 @@ TEST(ExpectedText, ReplacementsByHand) {
 }
 
 TEST(ExpectedText, CmdlineByHand) {
-  EXPECT_EQ(cmdline_as_shown(std::string("python3\0-m\0http.server\0", 25)), "python3 -m http.server");
+  EXPECT_EQ(cmdline_as_shown(std::string("python3\0-m\0http.server\0", 23)), "python3 -m http.server");
   EXPECT_EQ(cmdline_as_shown(std::string(10, 'x'), 8), "xxxxx...");
   // "é" is two bytes: the cut backs off rather than split it.
   EXPECT_EQ(cmdline_as_shown("abcd\xc3\xa9zzzz", 8), "abcd...");

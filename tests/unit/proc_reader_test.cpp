@@ -49,28 +49,6 @@ TEST(ProcReader, DeletedCgroupLosesItsSuffix) {
   EXPECT_EQ(fixtures().cgroup_path(1004), "/system.slice/old-server.service");
 }
 
-TEST(ParseCgroupFile, UnifiedLineWinsOverNamedSystemdLine) {
-  EXPECT_EQ(parse_cgroup_file("1:name=systemd:/system.slice/a.service\n0::/system.slice/b.service\n"),
-            "/system.slice/b.service");
-}
-
-TEST(ParseCgroupFile, NamedSystemdIsFoundAmongOtherControllers) {
-  EXPECT_EQ(parse_cgroup_file("2:cpu,name=systemd:/x.slice\n"), "/x.slice");
-}
-
-TEST(ParseCgroupFile, PathMayContainColons) {
-  EXPECT_EQ(parse_cgroup_file("0::/machine.slice/a:b.scope"), "/machine.slice/a:b.scope");
-}
-
-TEST(ParseCgroupFile, V1WithoutNamedSystemdGivesNothing) {
-  EXPECT_EQ(parse_cgroup_file("4:memory:/docker/abc\n3:cpu:/docker/abc\n"), std::nullopt);
-}
-
-TEST(ParseCgroupFile, MalformedInputGivesNothing) {
-  EXPECT_EQ(parse_cgroup_file(""), std::nullopt);
-  EXPECT_EQ(parse_cgroup_file("garbage\n0:\n0::\n"), std::nullopt);
-}
-
 }  // namespace
 }  // namespace bindtrace
 

@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <set>
+
 #include "bindtrace/actions/stop_owner.hpp"
 #include "bindtrace/actions/stop_unit.hpp"
 #include "bindtrace/owner/alternatives.hpp"
@@ -135,12 +137,16 @@ PolicyContext ActionRunner::context_for(const Event& event) const {
   context.self_pid = self_pid_;
   context.self_exe = self_exe_;
   context.now = Clock::now();
+  // Each holding process read once, though it may hold several sockets.
+  std::set<std::uint32_t> read;
   for (const Holder& h : event.owner->holders)
-    if (auto facts = read_process_facts(h.pid, proc_root_)) context.facts.emplace(h.pid, std::move(*facts));
+    if (read.insert(h.pid).second)
+      if (auto facts = read_process_facts(h.pid, proc_root_)) context.facts.emplace(h.pid, std::move(*facts));
   if (options_.act == ActKind::stop_unit && !event.owner->holders.empty()) {
     const Holder& first = event.owner->holders.front();
     if (first.service && first.service->manager == ManagerKind::supervisor)
-      context.supervisord_config = find_supervisord_config(first.pid, proc_root_);
+      if (const auto facts = context.facts.find(first.pid); facts != context.facts.end())
+        context.supervisord_config = find_supervisord_config(facts->second, proc_root_);
   }
   return context;
 }

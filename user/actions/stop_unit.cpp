@@ -5,7 +5,6 @@
 
 #include "bindtrace/actions/command.hpp"
 #include "bindtrace/actions/process_facts.hpp"
-#include "bindtrace/proc/proc_reader.hpp"
 
 namespace bindtrace {
 namespace {
@@ -80,16 +79,22 @@ std::string supervisord_config_from_argv(const std::vector<std::string>& argv, c
   return (std::filesystem::path(cwd) / config).lexically_normal().string();
 }
 
-std::string find_supervisord_config(std::uint32_t pid, const std::string& proc_root) {
+std::string find_supervisord_config(const ProcessFacts& process, const std::string& proc_root) {
   constexpr int kMaxDepth = 64;
-  for (int depth = 0; depth < kMaxDepth && pid > 1; ++depth) {
-    const auto facts = read_process_facts(pid, proc_root);
-    if (!facts) return {};
-    if (runs_supervisord(facts->argv))
-      return supervisord_config_from_argv(facts->argv, ProcReader(proc_root).cwd(pid).value_or(""));
-    pid = facts->ppid;
+  std::optional<ProcessFacts> parent;
+  const ProcessFacts* facts = &process;
+  for (int depth = 0; depth < kMaxDepth && facts->pid > 1; ++depth) {
+    if (runs_supervisord(facts->argv)) return supervisord_config_from_argv(facts->argv, facts->cwd);
+    parent = read_process_facts(facts->ppid, proc_root);
+    if (!parent) return {};
+    facts = &*parent;
   }
   return {};
+}
+
+std::string find_supervisord_config(std::uint32_t pid, const std::string& proc_root) {
+  const auto facts = read_process_facts(pid, proc_root);
+  return facts ? find_supervisord_config(*facts, proc_root) : std::string{};
 }
 
 StopOutcome run_unit_stop(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {

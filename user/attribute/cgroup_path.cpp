@@ -6,12 +6,10 @@
 #include <string_view>
 
 #include "bindtrace/attribute.hpp"
-#include "bindtrace/proc/proc_reader.hpp"
+#include "bindtrace/proc/proc_text.hpp"
 
 namespace bindtrace {
 namespace {
-
-constexpr std::string_view kDeleted = " (deleted)";
 
 bool outside_namespace(std::string_view path) {
   return path == "/.." || path.starts_with("/../");
@@ -20,12 +18,7 @@ bool outside_namespace(std::string_view path) {
 }  // namespace
 
 std::optional<CgroupPath> cgroup_path_of(const std::vector<std::string>& cgroup_lines) {
-  std::string content;
-  for (const std::string& line : cgroup_lines) {
-    content += line;
-    content += '\n';
-  }
-  auto path = parse_cgroup_file(content);
+  auto path = parse_cgroup_lines(cgroup_lines);
   if (!path) return std::nullopt;
   return CgroupPath{.path = *path, .outside_namespace = outside_namespace(*path)};
 }
@@ -38,8 +31,7 @@ std::vector<std::string> cgroup_paths_for_containers(const std::vector<std::stri
     const std::size_t first = line.find(':');
     const std::size_t second = first == std::string::npos ? first : line.find(':', first + 1);
     if (second == std::string::npos) continue;
-    std::string_view path = std::string_view(line).substr(second + 1);
-    if (path.ends_with(kDeleted)) path.remove_suffix(kDeleted.size());
+    const std::string_view path = without_deleted_suffix(std::string_view(line).substr(second + 1));
     if (path.empty() || path == "/" || outside_namespace(path)) continue;
     const bool is_unified = line.compare(0, second + 1, "0::") == 0;
     (is_unified ? unified : legacy).emplace_back(path);

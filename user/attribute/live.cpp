@@ -1,15 +1,8 @@
-// Attribution of a live pid (snapshot + rules), of an exited process (from
-// its cgroup only), and the one-line description a person reads.
+// Attribution of an exited process (from its cgroup only), and the one-line
+// description a person reads.
 #include "bindtrace/attribute.hpp"
-#include "bindtrace/proc/snapshot_reader.hpp"
 
 namespace bindtrace {
-
-std::optional<Service> attribute_live_process(std::uint32_t pid, const std::string& proc_root) {
-  const auto snapshot = read_snapshot(pid, proc_root);
-  if (!snapshot) return std::nullopt;
-  return attribute(*snapshot);
-}
 
 Service attribute_exited_process(const std::string& cgroup_path, const std::string& comm, std::uint32_t uid) {
   ProcessSnapshot snapshot;

@@ -6,6 +6,7 @@
 
 #include "attribute/path_parts.hpp"
 #include "bindtrace/diagnose/diagnose.hpp"
+#include "bindtrace/proc/proc_text.hpp"
 #include "diagnose/program_identity.hpp"
 
 namespace bindtrace {
@@ -15,13 +16,6 @@ using attribute_detail::basename_of;
 using attribute_detail::split_words;
 
 namespace {
-
-// /proc/PID/exe of a replaced binary reads "/usr/bin/x (deleted)".
-std::string strip_deleted(std::string exe) {
-  constexpr std::string_view kDeleted = " (deleted)";
-  if (std::string_view(exe).ends_with(kDeleted)) exe.resize(exe.size() - kDeleted.size());
-  return exe;
-}
 
 // python3.12 -> python, ruby3.1 -> ruby, nodejs -> node.
 Interpreter interpreter_of(std::string_view name) {
@@ -222,11 +216,10 @@ using diagnose_detail::same_interpreted_program;
 using diagnose_detail::same_native_program;
 using diagnose_detail::script_of;
 using diagnose_detail::split_words;
-using diagnose_detail::strip_deleted;
 
 ProgramIdentity identity_of(const ProcessInfo& process) {
   ProgramIdentity id;
-  id.exe = strip_deleted(process.exe);
+  id.exe = std::string(without_deleted_suffix(process.exe));
   id.argv = split_words(process.cmdline);
   id.cwd = process.cwd;
   id.comm = process.comm;
@@ -235,7 +228,7 @@ ProgramIdentity identity_of(const ProcessInfo& process) {
 
 ProgramIdentity identity_of(const Holder& holder) {
   ProgramIdentity id;
-  id.exe = strip_deleted(holder.exe);
+  id.exe = std::string(without_deleted_suffix(holder.exe));
   id.argv = split_words(holder.cmdline);
   id.cwd = holder.cwd;
   id.comm = holder.comm;

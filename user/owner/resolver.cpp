@@ -20,6 +20,7 @@
 #include "bindtrace/owner/proc_fd_scan.hpp"
 #include "bindtrace/owner/sock_diag.hpp"
 #include "bindtrace/proc/proc_reader.hpp"
+#include "bindtrace/proc/snapshot_reader.hpp"
 
 namespace bindtrace {
 namespace {
@@ -110,19 +111,18 @@ SocketIterators* OwnerResolver::iterators() {
   return iterators_.get();
 }
 
-void OwnerResolver::fill_holder(Holder& h) {
-  const ProcReader proc(options_.proc_root);
-  if (h.start_time == 0) h.start_time = proc.start_time(h.pid).value_or(0);
+void OwnerResolver::fill_holder(Holder& h, const ProcessSnapshot& process) {
+  if (h.start_time == 0) h.start_time = process.start_time;
   // The /proc scan already filled these; the iterators and the index did not.
-  if (h.comm.empty()) h.comm = proc.comm(h.pid).value_or("");
-  if (h.cmdline.empty()) h.cmdline = proc.cmdline(h.pid).value_or("");
+  if (h.comm.empty()) h.comm = process.comm;
+  if (h.cmdline.empty()) h.cmdline = process.cmdline;
   if (h.cgroup.empty()) {
-    h.cgroup = proc.cgroup_path(h.pid).value_or("");
-    if (auto uid = proc.uid(h.pid)) h.uid = *uid;
+    h.cgroup = process.cgroup;
+    h.uid = process.uid;
   }
-  if (h.exe.empty()) h.exe = proc.exe(h.pid).value_or("");
-  if (h.cwd.empty()) h.cwd = proc.cwd(h.pid).value_or("");
-  if (!h.service) h.service = attribute_live_process(h.pid, options_.proc_root);
+  if (h.exe.empty()) h.exe = process.exe;
+  if (h.cwd.empty()) h.cwd = process.cwd;
+  if (!h.service && !process.exited) h.service = attribute(process);
 }
 
 std::vector<SocketEntry> OwnerResolver::list_sockets(const SocketQuery& query, OwnerSource& source) {
@@ -149,16 +149,16 @@ std::vector<Holder> OwnerResolver::find_holders(const std::vector<SocketEntry>& 
   std::vector<Holder> holders = source == OwnerSource::iterators && iterators()
                                     ? iterators()->holders(inodes)
                                     : scan_socket_holders(inodes, options_.proc_root);
-  // Guard against pid reuse: the start time must not change while we read.
-  const ProcReader proc(options_.proc_root);
+  // Guard against pid reuse: the snapshot is nullopt when the start time
+  // changed while it was read.
   std::vector<Holder> kept;
   for (Holder& h : holders) {
-    const auto before = proc.start_time(h.pid);
-    fill_holder(h);
-    if (!before || proc.start_time(h.pid) != before) {
+    const auto process = read_snapshot(h.pid, options_.proc_root);
+    if (!process) {
       ++stats_.pid_reused;
       continue;
     }
+    fill_holder(h, *process);
     kept.push_back(std::move(h));
   }
   return kept;
@@ -217,11 +217,11 @@ std::optional<Owner> OwnerResolver::from_index(const Event& event) {
     h.uid = listener->uid;
     // A listener that closed before this failure is history, not the owner.
     if (listener->closed_ns != 0 && listener->closed_ns < event.boot_ns) continue;
-    const ProcReader proc(options_.proc_root);
+    const auto process = read_snapshot(h.pid, options_.proc_root);
     // The holder must still be the same process: /proc's start time (clock
     // ticks) against the kernel's start_boottime (ns).
     const std::uint64_t expected_ticks = listener->start_ns / ns_per_clock_tick();
-    const auto start = proc.start_time(h.pid);
+    const auto start = process ? std::optional(process->start_time) : std::nullopt;
     const bool same_process = start && (*start == expected_ticks || *start + 1 == expected_ticks || *start == expected_ticks + 1);
     if (listener->closed_ns != 0 || !same_process) {
       Owner gone;
@@ -235,7 +235,7 @@ std::optional<Owner> OwnerResolver::from_index(const Event& event) {
       return gone;
     }
     h.start_time = *start;
-    fill_holder(h);
+    fill_holder(h, *process);
     Owner owner;
     owner.kind = kind_of({h});
     owner.source = OwnerSource::index;

@@ -28,6 +28,13 @@ std::optional<std::string> read_proc_file(const std::string& path, std::size_t m
   return content;
 }
 
+std::optional<std::string> read_proc_link(const std::string& path) {
+  char target[4096];
+  const ssize_t n = ::readlink(path.c_str(), target, sizeof(target));
+  if (n <= 0) return std::nullopt;
+  return std::string(target, static_cast<std::size_t>(n));
+}
+
 std::string proc_path(const std::string& root, std::uint32_t pid, std::string_view name) {
   std::string path = root;
   path += '/';

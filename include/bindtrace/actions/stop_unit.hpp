@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bindtrace/actions/process_facts.hpp"
 #include "bindtrace/actions/stop_owner.hpp"
 #include "bindtrace/attribute.hpp"
 
@@ -33,6 +34,9 @@ struct UnitCommand {
 // Walks up from `pid` to the nearest supervisord and returns its -c file;
 // "" when none is found or it had none.
 [[nodiscard]] std::string find_supervisord_config(std::uint32_t pid, const std::string& proc_root = "/proc");
+// The same from a process already read: only its ancestors are read.
+[[nodiscard]] std::string find_supervisord_config(const ProcessFacts& process,
+                                                  const std::string& proc_root = "/proc");
 
 // Runs the command; "stopped" when it exits 0, else "failed: systemctl not
 // found", "failed: supervisorctl exit 1: backend: ERROR (no such process)".

@@ -60,7 +60,7 @@ class OwnerResolver {
   std::optional<Owner> from_index(const Event& event);
   std::vector<SocketEntry> list_sockets(const SocketQuery& query, OwnerSource& source);
   std::vector<Holder> find_holders(const std::vector<SocketEntry>& sockets, OwnerSource source);
-  void fill_holder(Holder& holder);
+  void fill_holder(Holder& holder, const ProcessSnapshot& process);
   Owner classify(std::vector<SocketEntry> sockets, OwnerSource source);
   SocketIterators* iterators();
 

@@ -5,6 +5,7 @@
 // Not thread-safe: one per thread.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "bindtrace/proc/cgroup_id_cache.hpp"
@@ -17,7 +18,11 @@ class EventEnricher {
  public:
   explicit EventEnricher(const std::string& proc_root = "/proc") : proc_(proc_root) {}
   // Returns how many lookups failed (the process may be gone): counted by the caller.
+  // Reads the single /proc files it needs.
   unsigned complete(Event& event);
+  // The same from the process's snapshot, already read (with the event's boot
+  // time) for this event: nullopt when the process is gone or its pid reused.
+  unsigned complete(Event& event, const std::optional<ProcessSnapshot>& process);
 
  private:
   ProcReader proc_;

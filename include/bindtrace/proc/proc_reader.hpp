@@ -1,13 +1,18 @@
-// Reads what the output needs about a live process from a /proc tree. Takes a
-// root path so tests can point it at tests/fixtures/. Best effort: a process
-// may exit at any time; failures return nullopt and the caller counts them.
+// Cheap single-field reads of a live process from a /proc tree, for the
+// enricher, the /proc fd scan and the action runner; what an event needs
+// about a process as a whole comes from one read_snapshot()
+// (proc/snapshot_reader.hpp). Takes a root path so tests can point it at
+// tests/fixtures/. Best effort: a process may exit at any time; failures
+// return nullopt and the caller counts them. The file formats are parsed by
+// proc/proc_text.hpp.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <utility>
+
+#include "bindtrace/proc/proc_text.hpp"
 
 namespace bindtrace {
 
@@ -15,11 +20,11 @@ namespace bindtrace {
 // one conversion every reader of start times uses.
 [[nodiscard]] std::uint64_t ns_per_clock_tick() noexcept;
 
-// The /proc/PID/stat field `field` (1-based, as proc(5) numbers them) of a
-// stat line; comm (field 2) may hold spaces and ')', so fields resume after
-// the last ')'. nullopt for fields 1-2 or when the line is short.
-[[nodiscard]] std::optional<std::uint64_t> stat_number_field(std::string_view stat, int field);
-
+// Whether a process that started at `start_ticks` (/proc/PID/stat field 22)
+// existed at boot_ns (CLOCK_BOOTTIME, as the kernel stamps events): if not, it
+// is not the process that made the event, its pid was reused. boot_ns 0
+// (unknown) is always true. The one pid-reuse check against an event's time.
+[[nodiscard]] bool started_by(std::uint64_t start_ticks, std::uint64_t boot_ns) noexcept;
 
 class ProcReader {
  public:
@@ -33,14 +38,11 @@ class ProcReader {
   [[nodiscard]] std::optional<std::string> comm(std::uint32_t pid) const;
   // The real uid (first field of "Uid:" in /proc/PID/status).
   [[nodiscard]] std::optional<std::uint32_t> uid(std::uint32_t pid) const;
-  // Targets of /proc/PID/exe and /proc/PID/cwd (" (deleted)" kept: it is evidence).
+  // Target of /proc/PID/exe (" (deleted)" kept: it is evidence).
   [[nodiscard]] std::optional<std::string> exe(std::uint32_t pid) const;
-  [[nodiscard]] std::optional<std::string> cwd(std::uint32_t pid) const;
   // Field 22 of /proc/PID/stat (clock ticks since boot): guards against pid reuse.
   [[nodiscard]] std::optional<std::uint64_t> start_time(std::uint32_t pid) const;
-  // False when PID is gone, or started after boot_ns (CLOCK_BOOTTIME, as the
-  // kernel stamps events): then it is not the process that made the event at
-  // boot_ns, its pid was reused. boot_ns 0 (unknown) checks existence only.
+  // False when PID is gone, or did not exist at boot_ns (see started_by).
   // Call it after reading, so a reuse during the read is caught too.
   [[nodiscard]] bool is_alive_since(std::uint32_t pid, std::uint64_t boot_ns) const;
 
@@ -49,8 +51,5 @@ class ProcReader {
  private:
   std::string root_;
 };
-
-// Parses the content of /proc/PID/cgroup (pure; fuzzed).
-[[nodiscard]] std::optional<std::string> parse_cgroup_file(std::string_view content);
 
 }  // namespace bindtrace
