@@ -94,7 +94,7 @@ std::vector<PortDeclaration> parse_redis_conf(std::string_view content, const st
       for (std::size_t i = 1; i < words.size(); ++i)  // "-::1": optional address
         addresses.push_back(normalise_address(words[i].starts_with('-') ? words[i].substr(1) : words[i]));
     } else if (words[0] == "port") {
-      const auto value = audit_text::parse_port(words[1]);
+      const auto value = parse_port(words[1]);
       port.reset();
       if (value && *value != 0) {
         port = daemon_declaration(file, l.number, "redis", "redis-server");

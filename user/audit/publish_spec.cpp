@@ -27,8 +27,8 @@ std::optional<PublishedPorts> parse_publish_spec(std::string_view spec) {
   }
   if (host.empty()) return std::nullopt;  // "127.0.0.1::80": random host port
   const auto dash = host.find('-');
-  const auto first = audit_text::parse_port(host.substr(0, dash));
-  const auto last = dash == std::string_view::npos ? first : audit_text::parse_port(host.substr(dash + 1));
+  const auto first = parse_port(host.substr(0, dash));
+  const auto last = dash == std::string_view::npos ? first : parse_port(host.substr(dash + 1));
   if (!first || !last || *first > *last) return std::nullopt;
   out.first = *first;
   out.last = *last;

@@ -58,7 +58,7 @@ std::vector<PortDeclaration> parse_env_file(std::string_view content, const std:
   std::vector<PortDeclaration> out;
   for (const KeyValue& kv : key_values(content)) {
     if (!audit_text::is_port_key(kv.key)) continue;
-    if (const auto port = audit_text::parse_port(kv.value)) out.push_back(declaration(file, name, kv, *port));
+    if (const auto port = parse_port(kv.value)) out.push_back(declaration(file, name, kv, *port));
   }
   return out;
 }
@@ -71,7 +71,7 @@ std::vector<PortDeclaration> parse_postgresql_conf(std::string_view content, con
     if (kv.key == "listen_addresses" && !kv.commented)
       address = kv.value.find(',') != std::string_view::npos ? "" : normalise_address(kv.value);
     if (kv.key != "port") continue;
-    if (const auto port = audit_text::parse_port(kv.value)) out.push_back(declaration(file, name, kv, *port));
+    if (const auto port = parse_port(kv.value)) out.push_back(declaration(file, name, kv, *port));
   }
   for (PortDeclaration& d : out) {
     d.address = address;

@@ -86,7 +86,7 @@ SupervisorReading parse_supervisor_conf(std::string_view content, const std::str
     } else if (s.key == "environment") {
       for (const auto& [name, setting] : environment_pairs(s.value))
         if (audit_text::is_port_key(name))
-          if (const auto port = audit_text::parse_port(setting))
+          if (const auto port = parse_port(setting))
             declare(TextEndpoint{"", *port}, "environment " + name);
     } else if (s.key == "autostart" && !s.commented) {
       current.autostart = !(s.value == "false" || s.value == "False" || s.value == "no" || s.value == "0");

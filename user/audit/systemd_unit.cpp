@@ -34,14 +34,14 @@ UnitFileReading parse_systemd_unit(std::string_view content, const std::string& 
     if (s.section == "Socket" && (s.key == "ListenStream" || s.key == "ListenDatagram")) {
       // A port alone listens on [::] (dual-stack), as systemd does.
       if (auto e = parse_text_endpoint(s.value)) {
-        if (audit_text::parse_port(audit_text::trim(s.value))) e->address = "::";
+        if (parse_port(audit_text::trim(s.value))) e->address = "::";
         declare(s, s.key == "ListenStream" ? Proto::tcp : Proto::udp, *e, s.key);
       }
     } else if (s.section == "Service" && s.key == "Environment") {
       for (const std::string& assignment : audit_text::split_words(s.value)) {
         const auto eq = assignment.find('=');
         if (eq == std::string::npos || !audit_text::is_port_key(assignment.substr(0, eq))) continue;
-        if (const auto port = audit_text::parse_port(assignment.substr(eq + 1)))
+        if (const auto port = parse_port(assignment.substr(eq + 1)))
           declare(s, Proto::tcp, TextEndpoint{"", *port}, "Environment " + assignment.substr(0, eq));
       }
     } else if (s.section == "Service" && s.key == "EnvironmentFile" && !s.commented) {

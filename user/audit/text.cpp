@@ -19,14 +19,6 @@ std::string_view unquote(std::string_view s) noexcept {
   return s;
 }
 
-std::optional<std::uint16_t> parse_port(std::string_view s) noexcept {
-  unsigned value = 0;
-  if (s.empty() || s.size() > 5) return std::nullopt;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (ec != std::errc() || ptr != s.data() + s.size() || value > 65535) return std::nullopt;
-  return static_cast<std::uint16_t>(value);
-}
-
 bool is_port_key(std::string_view key) noexcept {
   for (std::size_t i = 0; i + 4 <= key.size(); ++i) {
     if (std::toupper(static_cast<unsigned char>(key[i])) == 'P' &&

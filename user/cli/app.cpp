@@ -19,6 +19,7 @@
 #include "bindtrace/capture/kernel_env.hpp"
 #include "bindtrace/cli/numbers.hpp"
 #include "cli/commands.hpp"
+#include "bindtrace/events/number_text.hpp"
 
 namespace bindtrace {
 namespace {
@@ -38,7 +39,7 @@ std::uint32_t parse_size_bytes(const std::string& text) {
 }
 
 std::uint64_t parse_count(const std::string& option, const std::string& text) {
-  const auto value = parse_decimal(text);
+  const auto value = parse_number<std::uint64_t>(text);
   if (!value || *value == 0) reject(option, text, "is not a positive number");
   return *value;
 }
@@ -111,7 +112,7 @@ void add_trace_options(CLI::App& app, CliRequest& req) {
   app.add_option_function<std::string>(
          "--key-budget",
          [&req](const std::string& v) {
-           const auto value = parse_decimal(v);
+           const auto value = parse_number<std::uint64_t>(v);
            if (!value || *value > 10'000'000) reject("--key-budget", v, "is not a number from 0 to 10000000");
            req.trace.capture.key_budget = static_cast<std::uint32_t>(*value);
          },

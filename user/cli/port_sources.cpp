@@ -13,7 +13,7 @@ using audit_text::trim;
 using audit_text::unquote;
 
 bool parse_u16(std::string_view s, std::uint16_t& out) {
-  const auto port = audit_text::parse_port(s);
+  const auto port = parse_port(s);
   if (port) out = *port;
   return port.has_value();
 }

@@ -8,13 +8,13 @@
 #include <string_view>
 #include <vector>
 
+#include "bindtrace/events/number_text.hpp"
+
 namespace bindtrace::audit_text {
 
 [[nodiscard]] std::string_view trim(std::string_view s) noexcept;
 // Strips one pair of matching ' or " quotes.
 [[nodiscard]] std::string_view unquote(std::string_view s) noexcept;
-// "0".."65535", digits only.
-[[nodiscard]] std::optional<std::uint16_t> parse_port(std::string_view s) noexcept;
 // Does the key name a port: contains PORT in any case (PORT, HTTP_PORT, port).
 [[nodiscard]] bool is_port_key(std::string_view key) noexcept;
 
