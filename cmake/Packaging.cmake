@@ -12,6 +12,7 @@ install(FILES "${PROJECT_SOURCE_DIR}/deploy/completion/bindtrace.bash"
         DESTINATION "${CMAKE_INSTALL_DATAROOTDIR}/bash-completion/completions" RENAME bindtrace)
 install(FILES "${PROJECT_SOURCE_DIR}/README.md" "${PROJECT_SOURCE_DIR}/docs/operations.md"
               "${PROJECT_SOURCE_DIR}/docs/events.md" "${PROJECT_SOURCE_DIR}/docs/diagnosis.md"
+              "${PROJECT_SOURCE_DIR}/docs/audit.md"
               "${PROJECT_SOURCE_DIR}/deploy/daemonset.yaml"
         DESTINATION "${_bindtrace_docdir}")
 

@@ -8,7 +8,7 @@ packages=(
   # build
   cmake ninja-build g++ clang llvm pkg-config
   libbpf-dev bpftool libelf-dev zlib1g-dev
-  libcli11-dev nlohmann-json3-dev libsystemd-dev libcpp-httplib-dev libtomlplusplus-dev
+  libcli11-dev nlohmann-json3-dev libsystemd-dev libcpp-httplib-dev libtomlplusplus-dev libyaml-cpp-dev
   # packaging (CPack .deb) and the man page check
   dpkg-dev file man-db bash-completion
   # tests

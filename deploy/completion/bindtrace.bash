@@ -11,7 +11,7 @@ _bindtrace() {
     local cur prev words cword
     _init_completion -s || return
 
-    local commands="trace info who check agent dump unpin"
+    local commands="trace info who check agent dump unpin audit"
     local trace_opts="--json --color --colour --port -p --pid --comm --errno -e --cgroup --netns --all
         --attach --duration -d --max-events -n --ringbuf-size --key-budget --batch --no-owner --owner-path --btf"
     local action_opts="--exec --exec-timeout --act --grace --allow-comm --allow-unit --allow-uid
@@ -41,7 +41,7 @@ _bindtrace() {
         --config | --log | --from | --btf)
             _filedir
             return ;;
-        --cgroup | --pin-dir)
+        --cgroup | --pin-dir | --root)
             _filedir -d
             return ;;
         --netns)
@@ -78,7 +78,7 @@ _bindtrace() {
     local command="" i
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            trace | info | who | check | agent | dump | unpin)
+            trace | info | who | check | agent | dump | unpin | audit)
                 command=${words[i]}
                 break ;;
         esac
@@ -95,12 +95,15 @@ _bindtrace() {
         agent) opts="--config --log --metrics --pin-dir $trace_opts $action_opts $common_opts" ;;
         dump) opts="--log --since --until --no-recorder --pin-dir --json --color --port -p $common_opts" ;;
         unpin) opts="--pin-dir --help -h" ;;
+        audit) opts="--root --json --color $common_opts" ;;
     esac
 
     if [[ $cur == -* ]]; then
         _bindtrace_reply "$opts" "$cur"
     elif [[ -z $command ]]; then
         _bindtrace_reply "$commands" "$cur"
+    elif [[ $command == audit ]]; then
+        _filedir
     elif [[ $command == who || $command == check ]]; then
         # Ports in use are the likely questions for who; nothing to guess for check.
         if [[ $command == who ]]; then

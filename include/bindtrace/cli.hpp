@@ -13,7 +13,7 @@
 
 namespace bindtrace {
 
-enum class Command { trace, info, who, check, agent, dump, unpin };
+enum class Command { trace, info, who, check, agent, dump, unpin, audit };
 enum class ColourMode { auto_, always, never };
 
 struct CliRequest {
@@ -42,6 +42,10 @@ struct CliRequest {
     std::string since, until;                    // --since/--until as given; validated by dump
     bool recorder = true;                        // --no-recorder: the logs only
   } dump;
+  struct AuditArgs {
+    std::string root = "/";          // --root: a copy of the host's /etc, /usr/lib and homes
+    std::vector<std::string> paths;  // extra files or directories
+  } audit;
   // --help / --version: print this and exit 0.
   std::optional<std::string> early_output;
 };

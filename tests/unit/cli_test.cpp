@@ -170,7 +170,7 @@ std::string unknown_command_message(const std::string& word) {
 
 TEST(CliUnknownCommand, TheNearestByEditDistanceIsSuggested) {
   EXPECT_EQ(unknown_command_message("whoo"),
-            "unknown command 'whoo' (did you mean 'who'?); commands: trace, info, who, check, agent, dump, unpin");
+            "unknown command 'whoo' (did you mean 'who'?); commands: trace, info, who, check, agent, dump, unpin, audit");
   EXPECT_NE(unknown_command_message("ifno").find("(did you mean 'info'?)"), std::string::npos);
   EXPECT_NE(unknown_command_message("chekc").find("(did you mean 'check'?)"), std::string::npos);
   EXPECT_NE(unknown_command_message("agnet").find("(did you mean 'agent'?)"), std::string::npos);
@@ -185,7 +185,7 @@ TEST(CliUnknownCommand, AUniquePrefixIsSuggested) {
 
 TEST(CliUnknownCommand, AWordNearNothingGetsNoSuggestion) {
   const std::string message = unknown_command_message("frobnicate");
-  EXPECT_EQ(message, "unknown command 'frobnicate'; commands: trace, info, who, check, agent, dump, unpin");
+  EXPECT_EQ(message, "unknown command 'frobnicate'; commands: trace, info, who, check, agent, dump, unpin, audit");
   EXPECT_EQ(unknown_command_message("foo").find("did you mean"), std::string::npos);
 }
 

@@ -94,5 +94,14 @@ TEST(ComposeFile, PortsOfSeveralServices) {
   EXPECT_EQ(ports_of(ports_from_compose(compose, "c")), (std::vector<std::uint16_t>{8001, 8002}));
 }
 
+TEST(ComposeFile, InvalidYamlIsAUsageErrorNamingTheLine) {
+  try {
+    (void)ports_from_compose("services:\n  a:\n    ports: [\"1:1\"\n", "c.yml");
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("--from: 'c.yml' is not valid YAML: line ", 0), 0u) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace bindtrace

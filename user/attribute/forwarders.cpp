@@ -12,7 +12,6 @@ namespace {
 
 using attribute_detail::basename_of;
 using attribute_detail::option_value;
-using attribute_detail::parse_u32;
 using attribute_detail::program_of;
 using attribute_detail::short_id;
 
@@ -67,7 +66,7 @@ std::optional<Service> pasta(const ProcessSnapshot& snapshot) {
   constexpr std::string_view kRunUser = "/run/user/";
   if (std::string_view(*netns).starts_with(kRunUser)) {
     const std::string_view rest = std::string_view(*netns).substr(kRunUser.size());
-    service.uid = parse_u32(rest.substr(0, rest.find('/')));
+    service.uid = parse_number<std::uint32_t>(rest.substr(0, rest.find('/')));
   }
   return service;
 }

@@ -11,7 +11,6 @@ namespace {
 
 using attribute_detail::basename_of;
 using attribute_detail::env_of;
-using attribute_detail::parse_u32;
 using attribute_detail::program_of;
 using attribute_detail::split_path;
 using attribute_detail::split_words;
@@ -122,7 +121,7 @@ std::optional<Candidate> tmux(const ProcessSnapshot& snapshot, std::string_view 
     const std::size_t first = value->find(',');
     const std::size_t second = first == std::string::npos ? first : value->find(',', first + 1);
     if (second != std::string::npos) {
-      const auto server = parse_u32(std::string_view(*value).substr(first + 1, second - first - 1));
+      const auto server = parse_number<std::uint32_t>(std::string_view(*value).substr(first + 1, second - first - 1));
       const auto at = nearest_ancestor(
           snapshot, [&](const Ancestor& ancestor) { return server && ancestor.pid == *server; });
       if (server && at)
@@ -149,7 +148,7 @@ std::optional<Candidate> tmux(const ProcessSnapshot& snapshot, std::string_view 
 std::optional<Candidate> screen(const ProcessSnapshot& snapshot) {
   const std::string* sty = env_of(snapshot, "STY");
   if (!sty) return std::nullopt;
-  const auto session = parse_u32(std::string_view(*sty).substr(0, sty->find('.')));
+  const auto session = parse_number<std::uint32_t>(std::string_view(*sty).substr(0, sty->find('.')));
   if (!session) return std::nullopt;
   const auto at =
       nearest_ancestor(snapshot, [&](const Ancestor& ancestor) { return ancestor.pid == *session; });

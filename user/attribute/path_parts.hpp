@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "bindtrace/events/number_text.hpp"
+
 namespace bindtrace::attribute_detail {
 
 // "/a/b//c/" -> {"a", "b", "c"}.
@@ -43,14 +45,6 @@ inline bool is_container_id(std::string_view text) {
 // Display form: 12 hex characters for a full id, anything else unchanged.
 inline std::string short_id(std::string_view id) {
   return std::string(is_container_id(id) ? id.substr(0, 12) : id);
-}
-
-inline std::optional<std::uint32_t> parse_u32(std::string_view text) {
-  if (!is_digits(text) || text.size() > 10) return std::nullopt;
-  std::uint64_t value = 0;
-  for (const char c : text) value = value * 10 + static_cast<std::uint64_t>(c - '0');
-  if (value > UINT32_MAX) return std::nullopt;
-  return static_cast<std::uint32_t>(value);
 }
 
 inline std::string_view basename_of(std::string_view path) {

@@ -9,7 +9,6 @@ namespace bindtrace {
 namespace {
 
 using attribute_detail::env_of;
-using attribute_detail::parse_u32;
 using attribute_detail::program_of;
 using attribute_detail::split_path;
 
@@ -52,8 +51,8 @@ bool received_socket_from_systemd(const ProcessSnapshot& snapshot) {
   const std::string* listen_pid = env_of(snapshot, "LISTEN_PID");
   const std::string* listen_fds = env_of(snapshot, "LISTEN_FDS");
   if (!listen_pid || !listen_fds) return false;
-  const auto pid = parse_u32(*listen_pid);
-  const auto fds = parse_u32(*listen_fds);
+  const auto pid = parse_number<std::uint32_t>(*listen_pid);
+  const auto fds = parse_number<std::uint32_t>(*listen_fds);
   // A LISTEN_PID of another process is a stale, inherited variable.
   return pid && *pid == snapshot.pid && fds && *fds > 0;
 }

@@ -9,7 +9,6 @@
 namespace bindtrace {
 namespace {
 
-using attribute_detail::parse_u32;
 using attribute_detail::split_path;
 
 constexpr std::size_t kUnitNameMax = 256;  // UNIT_NAME_MAX
@@ -88,7 +87,7 @@ std::optional<std::uint32_t> user_slice_uid(const std::vector<std::string_view>&
     const std::string_view part = parts[i];
     if (part.starts_with(kPrefix) && part.ends_with(kSuffix) &&
         part.size() > kPrefix.size() + kSuffix.size()) {
-      if (auto uid = parse_u32(part.substr(kPrefix.size(), part.size() - kPrefix.size() - kSuffix.size()))) {
+      if (auto uid = parse_number<std::uint32_t>(part.substr(kPrefix.size(), part.size() - kPrefix.size() - kSuffix.size()))) {
         return uid;
       }
     }
@@ -141,7 +140,7 @@ std::optional<std::uint32_t> user_manager_uid(std::string_view unit) {
   constexpr std::string_view kSuffix = ".service";
   if (unit.size() < std::string_view("user@x.service").size()) return std::nullopt;
   if (!unit.starts_with(kPrefix) || !unit.ends_with(kSuffix)) return std::nullopt;
-  auto uid = parse_u32(unit.substr(kPrefix.size(), unit.size() - kPrefix.size() - kSuffix.size()));
+  auto uid = parse_number<std::uint32_t>(unit.substr(kPrefix.size(), unit.size() - kPrefix.size() - kSuffix.size()));
   // uid_is_valid(): (uid_t) -1 and the 16-bit -1 are never real users.
   if (uid && (*uid == UINT32_MAX || *uid == 0xffffu)) return std::nullopt;
   return uid;

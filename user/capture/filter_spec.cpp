@@ -15,6 +15,7 @@
 #include "bindtrace/events/errno_names.hpp"
 #include "bindtrace/errors.hpp"
 #include "bindtrace/events/escape.hpp"
+#include "bindtrace/events/number_text.hpp"
 
 namespace bindtrace {
 namespace {
@@ -32,16 +33,6 @@ constexpr long kNsfsMagic = 0x6e736673;  // NSFS_MAGIC, linux/magic.h
   throw UsageError(std::string(option) + ": '" + escape_for_terminal(text) + "' " + std::string(why));
 }
 
-// Plain decimal digits only: no sign, no spaces, no overflow.
-template <typename Unsigned>
-std::optional<Unsigned> parse_unsigned(std::string_view text) noexcept {
-  Unsigned value{};
-  const char* end = text.data() + text.size();
-  const auto [stop, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc{} || stop != end) return std::nullopt;
-  return value;
-}
-
 std::string stat_error(int err) {
   const std::string_view description = errno_description(err);
   return description.empty() ? "error " + std::to_string(err) : std::string(description);
@@ -55,8 +46,8 @@ void add_port_spec(FilterSpec& spec, std::string_view text) {
   const std::size_t dash = text.find('-');
   const std::string_view first_text = text.substr(0, dash);
   const std::string_view last_text = dash == std::string_view::npos ? text : text.substr(dash + 1);
-  const auto first = parse_unsigned<std::uint16_t>(first_text);
-  const auto last = parse_unsigned<std::uint16_t>(last_text);
+  const auto first = parse_number<std::uint16_t>(first_text);
+  const auto last = parse_number<std::uint16_t>(last_text);
   if (!first || !last) reject(kOption, text, kWhy);
   if (*first > *last) reject(kOption, text, "is a range whose start is above its end");
   for (std::uint32_t port = *first; port <= *last; ++port) spec.ports.set(port);
@@ -78,7 +69,7 @@ void set_comm_spec(FilterSpec& spec, std::string_view text) {
 }
 
 void set_pid_spec(FilterSpec& spec, std::string_view text) {
-  const auto pid = parse_unsigned<std::uint32_t>(text);
+  const auto pid = parse_number<std::uint32_t>(text);
   if (!pid || *pid == 0 || *pid > kPidMax) reject("--pid", text, "is not a process id (1-4194304)");
   spec.pid = *pid;
 }
@@ -121,7 +112,7 @@ void set_netns_spec(FilterSpec& spec, std::string_view text, const std::string& 
   constexpr std::string_view kOption = "--netns";
   if (text.empty()) reject(kOption, text, "is not a pid, an nsfs path or a namespace inode");
 
-  if (const auto number = parse_unsigned<std::uint64_t>(text)) {
+  if (const auto number = parse_number<std::uint64_t>(text)) {
     constexpr std::string_view kWhy =
         "is neither a pid (1-4194304) nor a namespace inode (4026531832-4294967295)";
     if (*number >= kFirstNsInode && *number <= std::numeric_limits<std::uint32_t>::max()) {
@@ -155,7 +146,7 @@ std::uint64_t parse_duration_ms(std::string_view option, std::string_view text) 
   constexpr std::string_view kWhy = "is not a duration (e.g. 250ms, 30s, 5m, 1h)";
   const std::size_t unit_at = text.find_first_not_of("0123456789");
   const std::string_view unit = unit_at == std::string_view::npos ? "" : text.substr(unit_at);
-  const auto value = parse_unsigned<std::uint64_t>(text.substr(0, unit_at));
+  const auto value = parse_number<std::uint64_t>(text.substr(0, unit_at));
   if (!value) reject(option, text, kWhy);
 
   struct Unit {

@@ -7,19 +7,20 @@
 #include "bindtrace/capture/filter_spec.hpp"
 #include "bindtrace/cli/numbers.hpp"
 #include "cli/commands.hpp"
+#include "bindtrace/events/number_text.hpp"
 
 namespace bindtrace {
 namespace {
 
 std::uint32_t parse_uid(const std::string& text) {
-  const auto value = parse_decimal(text);
+  const auto value = parse_number<std::uint64_t>(text);
   if (!value || *value > 0xfffffffeULL)
     throw UsageError("--allow-uid: '" + escape_for_terminal(text) + "' is not a uid");
   return static_cast<std::uint32_t>(*value);
 }
 
-std::uint16_t parse_port(const std::string& text) {
-  const auto value = parse_decimal(text);
+std::uint16_t allowed_port(const std::string& text) {
+  const auto value = parse_number<std::uint64_t>(text);
   if (!value || *value == 0 || *value > 65535)
     throw UsageError("--allow-port: '" + escape_for_terminal(text) + "' is not a port (1-65535)");
   return static_cast<std::uint16_t>(*value);
@@ -82,7 +83,7 @@ void add_action_options(CLI::App& app, ActionOptions& o) {
       ->type_name("UID")->allow_extra_args(false);
   app.add_option_function<std::vector<std::string>>(
          "--allow-port",
-         [&o](const std::vector<std::string>& v) { for (const auto& s : v) o.allow_port.push_back(parse_port(s)); },
+         [&o](const std::vector<std::string>& v) { for (const auto& s : v) o.allow_port.push_back(allowed_port(s)); },
          "Act only on conflicts on this port; repeatable")
       ->type_name("PORT")->allow_extra_args(false);
   app.add_option_function<std::string>(

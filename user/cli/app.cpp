@@ -19,6 +19,7 @@
 #include "bindtrace/capture/kernel_env.hpp"
 #include "bindtrace/cli/numbers.hpp"
 #include "cli/commands.hpp"
+#include "bindtrace/events/number_text.hpp"
 
 namespace bindtrace {
 namespace {
@@ -38,7 +39,7 @@ std::uint32_t parse_size_bytes(const std::string& text) {
 }
 
 std::uint64_t parse_count(const std::string& option, const std::string& text) {
-  const auto value = parse_decimal(text);
+  const auto value = parse_number<std::uint64_t>(text);
   if (!value || *value == 0) reject(option, text, "is not a positive number");
   return *value;
 }
@@ -111,7 +112,7 @@ void add_trace_options(CLI::App& app, CliRequest& req) {
   app.add_option_function<std::string>(
          "--key-budget",
          [&req](const std::string& v) {
-           const auto value = parse_decimal(v);
+           const auto value = parse_number<std::uint64_t>(v);
            if (!value || *value > 10'000'000) reject("--key-budget", v, "is not a number from 0 to 10000000");
            req.trace.capture.key_budget = static_cast<std::uint32_t>(*value);
          },
@@ -167,7 +168,7 @@ std::string did_you_mean(const std::optional<std::string>& hint, std::string_vie
   return hint ? " (did you mean '" + std::string(prefix) + *hint + "'?)" : "";
 }
 
-const std::vector<std::string> kCommands = {"trace", "info", "who", "check", "agent", "dump", "unpin"};
+const std::vector<std::string> kCommands = {"trace", "info", "who", "check", "agent", "dump", "unpin", "audit"};
 
 // The first argument CLI11 could not place, said for a person: an unknown
 // command, an unknown option, an option of another command, or a word the
@@ -193,7 +194,7 @@ std::string unexpected_argument(CLI::App& app, const std::vector<std::string>& a
     const std::string name = first.substr(0, first.find('='));
     std::vector<std::string> owners;
     if (app.get_option_no_throw(name))
-      owners = {"trace", "info", "who", "check", "agent", "dump"};  // they fall through to the top
+      owners = {"trace", "info", "who", "check", "agent", "dump", "audit"};  // they fall through to the top
     std::vector<std::string> long_names;
     auto add_long_names = [&long_names](const CLI::App& a) {
       for (const CLI::Option* o : a.get_options())
@@ -220,7 +221,7 @@ std::string unexpected_argument(CLI::App& app, const std::vector<std::string>& a
   }
   if (command.empty())
     return "unknown command '" + escape_for_terminal(first) + "'" + did_you_mean(nearest(first, kCommands)) +
-           "; commands: trace, info, who, check, agent, dump, unpin";
+           "; commands: trace, info, who, check, agent, dump, unpin, audit";
   return "unexpected argument '" + escape_for_terminal(first) + "': " + current + " takes no arguments";
 }
 
@@ -294,6 +295,19 @@ CLI::App* add_unpin_command(CLI::App& app, CliRequest& req) {
   return unpin;
 }
 
+// `audit [--root DIR] [PATH...]`.
+CLI::App* add_audit_command(CLI::App& app, CliRequest& req) {
+  CLI::App* audit = app.add_subcommand("audit", "Find ports two configured services will both claim");
+  audit->add_option_function<std::string>(
+           "--root", [&req](const std::string& v) { req.audit.root = non_empty("--root", v); },
+           "Read the definitions under DIR instead of / (a copy of /etc, /usr/lib, /home)")
+      ->type_name("DIR");
+  audit->add_option("paths", req.audit.paths, "Extra unit, quadlet, compose, supervisor, postgresql.conf or .env files")
+      ->type_name("PATH");
+  audit->fallthrough();
+  return audit;
+}
+
 // Step of parse_cli: the PORT arguments of who and check, as port specs.
 void collect_ports(CliRequest& req, const std::vector<std::string>& port_args) {
   for (const std::string& arg : port_args) {
@@ -333,6 +347,7 @@ CliRequest parse_cli(const std::vector<std::string>& args) {
   CLI::App* agent = add_agent_command(app, req);
   CLI::App* dump = add_dump_command(app, req);
   CLI::App* unpin = add_unpin_command(app, req);
+  CLI::App* audit = add_audit_command(app, req);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 consumes from the back
   try {
@@ -357,6 +372,7 @@ CliRequest parse_cli(const std::vector<std::string>& args) {
   if (agent->parsed()) req.command = Command::agent;
   if (dump->parsed()) req.command = Command::dump;
   if (unpin->parsed()) req.command = Command::unpin;
+  if (audit->parsed()) req.command = Command::audit;
   if (who->parsed() || check->parsed()) {
     req.command = who->parsed() ? Command::who : Command::check;
     collect_ports(req, port_args);
@@ -384,6 +400,7 @@ int run_cli(int argc, char** argv) {
       case Command::agent: return run_agent(req);
       case Command::dump: return run_dump(req);
       case Command::unpin: return run_unpin(req);
+      case Command::audit: return run_audit(req);
     }
     return 0;
   } catch (const Error& e) {

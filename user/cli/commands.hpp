@@ -19,6 +19,7 @@ int run_check(const CliRequest& request);
 int run_agent(const CliRequest& request);
 int run_dump(const CliRequest& request);
 int run_unpin(const CliRequest& request);
+int run_audit(const CliRequest& request);
 
 // --exec, --exec-timeout, --act, --grace, --allow-*, --rate-limit, --dry-run,
 // --yes on `app` (user/cli/action_options.cpp).

@@ -1,19 +1,12 @@
 // See include/bindtrace/cli/numbers.hpp.
 #include "bindtrace/cli/numbers.hpp"
+#include "bindtrace/events/number_text.hpp"
 
 #include <cctype>
 #include <charconv>
 #include <limits>
 
 namespace bindtrace {
-
-std::optional<std::uint64_t> parse_decimal(std::string_view text) noexcept {
-  std::uint64_t value = 0;
-  const char* end = text.data() + text.size();
-  const auto [stop, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc{} || stop != end) return std::nullopt;
-  return value;
-}
 
 std::optional<std::uint64_t> parse_size(std::string_view text) noexcept {
   constexpr std::string_view kUnits = "KMG";  // 2^10, 2^20, 2^30
@@ -25,7 +18,7 @@ std::optional<std::uint64_t> parse_size(std::string_view text) noexcept {
       text.remove_suffix(1);
     }
   }
-  const auto value = parse_decimal(text);
+  const auto value = parse_number<std::uint64_t>(text);
   if (!value || *value > (std::numeric_limits<std::uint64_t>::max() >> shift)) return std::nullopt;
   return *value << shift;
 }

@@ -1,33 +1,21 @@
 // Port arguments and the ports deployment files ask for.
 #include "bindtrace/cli/port_sources.hpp"
 
-#include <charconv>
-
+#include "bindtrace/audit/compose_file.hpp"
+#include "bindtrace/audit/text.hpp"
 #include "bindtrace/errors.hpp"
 #include "bindtrace/events/escape.hpp"
 
 namespace bindtrace {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-std::string_view unquote(std::string_view s) {
-  s = trim(s);
-  if (s.size() >= 2 && (s.front() == '"' || s.front() == '\'') && s.back() == s.front()) s = s.substr(1, s.size() - 2);
-  return s;
-}
+using audit_text::trim;
+using audit_text::unquote;
 
 bool parse_u16(std::string_view s, std::uint16_t& out) {
-  unsigned value = 0;
-  if (s.empty()) return false;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (ec != std::errc() || ptr != s.data() + s.size() || value > 65535) return false;
-  out = static_cast<std::uint16_t>(value);
-  return true;
+  const auto port = parse_port(s);
+  if (port) out = *port;
+  return port.has_value();
 }
 
 // "8000" or "8000-8010" -> [first, last]; false when malformed.
@@ -89,81 +77,12 @@ std::vector<PortSpec> ports_from_env(std::string_view content, const std::string
 }
 
 std::vector<PortSpec> ports_from_compose(std::string_view content, const std::string& name) {
+  ComposeReading reading = parse_compose_file(content, name);
+  if (!reading.error.empty())
+    throw UsageError("--from: '" + escape_for_terminal(name) + "' is " + escape_for_terminal(reading.error));
   std::vector<PortSpec> out;
-  std::size_t line_no = 0;
-  std::size_t ports_indent = std::string_view::npos;  // inside a `ports:` block when set
-  // Long syntax: `published` and `protocol` may come in either order within one item.
-  std::uint16_t long_first = 0, long_last = 0;
-  bool long_open = false;
-  Proto long_proto = Proto::tcp;
-  std::string long_origin;
-  auto flush_long = [&] {
-    if (long_open) append_range(out, long_proto, long_first, long_last, long_origin);
-    long_open = false;
-    long_proto = Proto::tcp;
-  };
-
-  while (!content.empty()) {
-    const auto nl = content.find('\n');
-    std::string_view raw = content.substr(0, nl);
-    content = nl == std::string_view::npos ? std::string_view() : content.substr(nl + 1);
-    ++line_no;
-    if (const auto hash = raw.find(" #"); hash != std::string_view::npos) raw = raw.substr(0, hash);
-    const std::string_view line = trim(raw);
-    if (line.empty() || line.front() == '#') continue;
-    const std::size_t indent = raw.find_first_not_of(" \t");
-    const std::string origin = name + ":" + std::to_string(line_no);
-
-    if (ports_indent != std::string_view::npos && indent <= ports_indent && line.front() != '-') {
-      flush_long();
-      ports_indent = std::string_view::npos;
-    }
-    if (line == "ports:") {
-      ports_indent = indent;
-      continue;
-    }
-    if (ports_indent == std::string_view::npos) continue;
-
-    std::string_view item = line;
-    if (item.front() == '-') {
-      flush_long();
-      item = trim(item.substr(1));
-      if (item.find(':') == std::string_view::npos || item.front() == '"' || item.front() == '\'' ||
-          (item.find(": ") == std::string_view::npos && item.back() != ':')) {
-        // Short syntax: [IP:]HOST:CONTAINER[/proto], or a bare container port.
-        std::string_view spec = unquote(item);
-        Proto proto = Proto::tcp;
-        if (const auto slash = spec.rfind('/'); slash != std::string_view::npos) {
-          if (spec.substr(slash + 1) == "udp") proto = Proto::udp;
-          spec = spec.substr(0, slash);
-        }
-        const auto last_colon = spec.rfind(':');
-        if (last_colon == std::string_view::npos) continue;  // container port only: random host port
-        std::string_view host = spec.substr(0, last_colon);
-        if (const auto colon = host.rfind(':'); colon != std::string_view::npos) host = host.substr(colon + 1);
-        std::uint16_t first = 0, last = 0;
-        if (parse_range(host, first, last)) append_range(out, proto, first, last, origin);
-        continue;
-      }
-    }
-    // Long syntax keys (the first may follow the dash).
-    const auto colon = item.find(':');
-    if (colon == std::string_view::npos) continue;
-    const std::string_view key = trim(item.substr(0, colon));
-    const std::string_view value = unquote(item.substr(colon + 1));
-    if (key == "published") {
-      std::uint16_t first = 0, last = 0;
-      if (parse_range(value, first, last)) {
-        long_open = true;
-        long_first = first;
-        long_last = last;
-        long_origin = origin;
-      }
-    } else if (key == "protocol" && value == "udp") {
-      long_proto = Proto::udp;
-    }
-  }
-  flush_long();
+  for (const PortDeclaration& d : reading.declarations)
+    out.push_back({d.proto, d.port, name + ":" + std::to_string(d.line)});
   return out;
 }
 

@@ -20,6 +20,7 @@
 
 #include "bindtrace/proc/proc_reader.hpp"
 #include "bindtrace/unique_fd.hpp"
+#include "bindtrace/events/number_text.hpp"
 
 namespace bindtrace {
 namespace {
@@ -28,15 +29,6 @@ constexpr std::string_view kSocketPrefix = "socket:[";
 constexpr std::size_t kDirentBufferBytes = 32 << 10;
 constexpr std::size_t kPidsPerWorker = 256;  // below this a thread costs more than it saves
 constexpr std::size_t kMaxWorkers = 8;
-
-template <typename Int>
-std::optional<Int> parse_decimal(std::string_view text) noexcept {
-  Int value{};
-  if (text.empty()) return std::nullopt;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
-  return value;
-}
 
 // Calls on_name(const char* name, d_type) for each entry of the open directory `dir`.
 // Returns 0, or the errno of a failed read (ENOENT: the process exited).
@@ -83,7 +75,7 @@ int scan_process(int proc_dir, std::uint32_t pid, const std::set<std::uint64_t>&
   if (!fd_dir) return errno;
 
   return for_each_entry(fd_dir.get(), buffer, [&](const char* name, unsigned char) {
-    const auto fd = parse_decimal<int>(name);
+    const auto fd = parse_number<int>(name);
     if (!fd) return;  // "." and ".."
     char link[64];
     const ssize_t len = ::readlinkat(fd_dir.get(), name, link, sizeof(link));
@@ -118,7 +110,7 @@ std::vector<std::uint32_t> list_pids(int proc_dir) {
   for_each_entry(proc_dir, reinterpret_cast<std::byte*>(storage.data()),
                  [&](const char* name, unsigned char type) {
                    if (type != DT_DIR && type != DT_UNKNOWN) return;
-                   if (const auto pid = parse_decimal<std::uint32_t>(name)) pids.push_back(*pid);
+                   if (const auto pid = parse_number<std::uint32_t>(name)) pids.push_back(*pid);
                  });
   return pids;
 }
@@ -161,7 +153,7 @@ std::optional<std::uint64_t> parse_socket_link(std::string_view link) noexcept {
   link.remove_prefix(kSocketPrefix.size());
   link.remove_suffix(1);
   if (link.empty() || link.front() < '0' || link.front() > '9') return std::nullopt;
-  return parse_decimal<std::uint64_t>(link);
+  return parse_number<std::uint64_t>(link);
 }
 
 namespace {

@@ -1,5 +1,6 @@
 // Parsers of /proc/PID file contents (see proc_text.hpp).
 #include "bindtrace/proc/proc_text.hpp"
+#include "bindtrace/events/number_text.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -24,14 +25,6 @@ std::vector<std::string_view> words_of(std::string_view text) {
   return words;
 }
 
-template <typename T>
-std::optional<T> number_of(std::string_view text, int base = 10) {
-  T value{};
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
-  if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return value;
-}
-
 }  // namespace
 
 std::optional<std::uint64_t> stat_number_field(std::string_view stat, int field) {
@@ -43,7 +36,7 @@ std::optional<std::uint64_t> stat_number_field(std::string_view stat, int field)
     if (begin == std::string_view::npos) return std::nullopt;
     rest.remove_prefix(begin);
     const std::size_t end = std::min(rest.find_first_of(" \n"), rest.size());
-    if (at == field) return number_of<std::uint64_t>(rest.substr(0, end));
+    if (at == field) return parse_number<std::uint64_t>(rest.substr(0, end));
     rest.remove_prefix(end);
   }
 }
@@ -82,12 +75,12 @@ std::vector<std::string_view> status_words(std::string_view status, std::string_
 
 StatusLines parse_status(std::string_view status) {
   StatusLines lines;
-  if (const auto uid = status_words(status, "Uid"); !uid.empty()) lines.uid = number_of<std::uint32_t>(uid.front());
+  if (const auto uid = status_words(status, "Uid"); !uid.empty()) lines.uid = parse_number<std::uint32_t>(uid.front());
   for (const std::string_view pid : status_words(status, "NSpid")) {
-    if (const auto value = number_of<std::uint32_t>(pid)) lines.nspid.push_back(*value);
+    if (const auto value = parse_number<std::uint32_t>(pid)) lines.nspid.push_back(*value);
   }
   if (const auto ignored = status_words(status, "SigIgn"); !ignored.empty()) {
-    lines.sig_ign = number_of<std::uint64_t>(ignored.front(), 16).value_or(0);
+    lines.sig_ign = parse_number<std::uint64_t>(ignored.front(), 16).value_or(0);
   }
   return lines;
 }

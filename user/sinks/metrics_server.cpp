@@ -16,6 +16,7 @@
 
 #include "bindtrace/errors.hpp"
 #include "bindtrace/events/escape.hpp"
+#include "bindtrace/events/number_text.hpp"
 
 namespace bindtrace {
 namespace {
@@ -42,14 +43,6 @@ bool host_char(char c, bool bracketed) {
   const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
                     c == '-' || c == '_';
   return word || (bracketed && (c == ':' || c == '%'));
-}
-
-std::optional<std::uint16_t> parse_port(std::string_view text) {
-  unsigned value = 0;
-  if (text.empty() || text.size() > 5) return std::nullopt;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value > 65535) return std::nullopt;
-  return static_cast<std::uint16_t>(value);
 }
 
 void listening_socket_options(socket_t fd) {

@@ -9,8 +9,6 @@
 
 namespace bindtrace {
 
-// Plain decimal digits only: no sign, no spaces, no overflow.
-[[nodiscard]] std::optional<std::uint64_t> parse_decimal(std::string_view text) noexcept;
 // "64M", "256K", "1G" (powers of 1024, either case) or a plain number of bytes.
 [[nodiscard]] std::optional<std::uint64_t> parse_size(std::string_view text) noexcept;
 

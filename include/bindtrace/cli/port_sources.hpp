@@ -28,8 +28,9 @@ struct PortSpec {
 
 // The published host ports of a docker-compose file: short syntax
 // ("8080:80", "127.0.0.1:8080:80/udp", "8000-8001:8000-8001") and long
-// syntax (`published: 8080`, `protocol: udp`). Container-only ports ("80")
-// publish a random host port and are skipped.
+// syntax (`published: 8080`, `protocol: udp`), read by the audit's YAML
+// reader (parse_compose_file). Container-only ports ("80") publish a random
+// host port and are skipped. Throws UsageError when the file is not valid YAML.
 [[nodiscard]] std::vector<PortSpec> ports_from_compose(std::string_view content, const std::string& name);
 
 }  // namespace bindtrace
