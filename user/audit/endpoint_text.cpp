@@ -9,7 +9,6 @@
 namespace bindtrace {
 namespace {
 
-using audit_text::parse_port;
 using audit_text::split_words;
 
 bool is_host_char(char c) {
