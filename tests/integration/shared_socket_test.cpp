@@ -179,7 +179,7 @@ TEST_F(SharedSocketTest, WhoSaysWhichHoldersAreWorkers) {
 }
 
 // Where the test runs (the root cgroup here, with every other process): the
-// index's sharers come from a walk of every task instead of one cgroup.
+// index's sharers are looked for among all of the root cgroup's members.
 TEST_F(SharedSocketTest, TheIndexFindsAForkedChildOutsideAnyUnitCgroup) {
   const std::uint16_t port = free_port();
   TraceHarness trace(options_for(std::nullopt, {port}));

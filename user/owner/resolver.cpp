@@ -113,6 +113,14 @@ SocketIterators* OwnerResolver::iterators() {
   return iterators_.get();
 }
 
+const std::string& OwnerResolver::cgroup2_root() {
+  if (!cgroup2_root_looked_up_) {
+    cgroup2_root_looked_up_ = true;
+    if (options_.cgroup2_root.empty()) options_.cgroup2_root = find_cgroup2_mount();
+  }
+  return options_.cgroup2_root;
+}
+
 void OwnerResolver::fill_holder(Holder& h, const ProcessSnapshot& process) {
   if (h.start_time == 0) h.start_time = process.start_time;
   if (h.ppid == 0) h.ppid = process.ppid;
@@ -175,21 +183,18 @@ std::vector<Holder> OwnerResolver::find_holders(const std::vector<SocketEntry>& 
 }
 
 // The index names the process that called listen(); the processes forked
-// from it hold the same socket. They are looked for among the members of its
-// cgroup (a few fd tables), else by the iterators' walk over every task.
+// from it hold the same socket and stay in its cgroup. Only the fd tables of
+// that cgroup's members are read: a few for a unit, a container or a
+// supervisor program; every process where nothing manages cgroups (then it
+// costs what the /proc path costs). Loading the BPF iterators instead would
+// put their ~70 ms load on the first event.
 std::vector<Holder> OwnerResolver::with_sharers(Holder listener, std::uint64_t inode) {
   listener.inode = inode;
   std::vector<Holder> holders{listener};
   if (inode == 0) return holders;
-  if (!cgroup2_root_looked_up_) {
-    cgroup2_root_looked_up_ = true;
-    if (options_.cgroup2_root.empty()) options_.cgroup2_root = find_cgroup2_mount();
-  }
-  const auto members =
-      listener.cgroup == "/" ? std::nullopt : cgroup_members(options_.cgroup2_root, listener.cgroup);
-  std::vector<Holder> found = members                  ? scan_socket_holders_among(*members, {inode}, options_.proc_root)
-                              : iterators() != nullptr ? iterators()->holders({inode})
-                                                       : scan_socket_holders({inode}, options_.proc_root);
+  const auto members = cgroup_members(cgroup2_root(), listener.cgroup);
+  std::vector<Holder> found = members ? scan_socket_holders_among(*members, {inode}, options_.proc_root)
+                                      : scan_socket_holders({inode}, options_.proc_root);
   std::set<std::uint32_t> seen{listener.pid};
   for (Holder& h : found) {
     if (h.pid == listener.pid && holders.front().fd < 0) holders.front().fd = h.fd;

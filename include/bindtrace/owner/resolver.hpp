@@ -64,6 +64,7 @@ class OwnerResolver {
   std::vector<Holder> find_holders(const std::vector<SocketEntry>& sockets, OwnerSource source);
   void fill_holder(Holder& holder, const ProcessSnapshot& process);
   bool fill_from_proc(Holder& holder);
+  const std::string& cgroup2_root();
   std::vector<Holder> with_sharers(Holder listener, std::uint64_t inode);
   Owner classify(std::vector<SocketEntry> sockets, OwnerSource source);
   SocketIterators* iterators();
