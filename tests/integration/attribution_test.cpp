@@ -35,6 +35,7 @@
 #include "bindtrace/capture/kernel_env.hpp"
 #include "bindtrace/owner/resolver.hpp"
 #include "bindtrace/proc/snapshot_reader.hpp"
+#include "attribution_fixture.hpp"
 #include "cgroup_fixture.hpp"
 #include "process.hpp"
 #include "real_parts.hpp"
@@ -51,31 +52,7 @@ using testing::free_port;
 using testing::testprog;
 
 // ---------------------------------------------------------------------------
-// Helpers
-
-
-
-
-
-
-
-// A live process as the pipeline attributes it: one snapshot, then the rules.
-std::optional<Service> attribute_live_process(std::uint32_t pid) {
-  const auto snapshot = read_snapshot(pid);
-  if (!snapshot || snapshot->exited) return std::nullopt;
-  return attribute(*snapshot);
-}
-
-bool has_note(const Service& service, std::string_view note) {
-  return std::find(service.notes.begin(), service.notes.end(), note) != service.notes.end();
-}
-
-
-
-
-
-
-
+// Helpers (the shared ones are in attribution_fixture.hpp)
 
 // libsystemd, the oracle for the systemd rows (B1-B9). nullopt when it has no answer.
 template <typename Fn>
@@ -103,26 +80,6 @@ std::optional<uid_t> sd_owner_uid(pid_t pid) {
   if (sd_pid_get_owner_uid(pid, &uid) < 0) return std::nullopt;
   return uid;
 }
-
-// A 64-hex container id unique to this test process and `tag` (a hex digit):
-// the 12 characters a person sees differ between tests and runs.
-std::string container_id(char tag) {
-  char head[13];
-  std::snprintf(head, sizeof(head), "%c%03x%08x", tag, 0xb7u, static_cast<unsigned>(::getpid()));
-  return head + std::string("0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d");
-}
-
-// ---------------------------------------------------------------------------
-
-class AttributionTest : public testing::CgroupFixture {
- protected:
-  // The built binary's --json output, one event.
-  static std::optional<nlohmann::json> event_from(Child& bt) {
-    auto line = bt.read_line(10s);
-    if (!line) return std::nullopt;
-    return nlohmann::json::parse(*line);
-  }
-};
 
 // ---------------------------------------------------------------------------
 // systemd (B1-B9), libsystemd as the oracle.
@@ -483,98 +440,6 @@ TEST_F(AttributionTest, ProcessWhoseParentLivesIsNotOrphaned) {
   ASSERT_TRUE(service);
   EXPECT_FALSE(has_note(*service, "orphaned"));
   EXPECT_NE(service->manager, ManagerKind::adhoc);
-}
-
-// ---------------------------------------------------------------------------
-// Forwarders (F1, F3, F6): bt_hold under the forwarder's name and real command line.
-
-class AttributionForwarderTest : public AttributionTest {
- protected:
-  // `name` in a temp dir: a symlink to bt_hold, or a copy.
-  std::string as(const std::string& name, bool copy) {
-    const std::string path = dir_.path() + "/" + name;
-    if (copy)
-      fs::copy_file(testprog("bt_hold"), path, fs::copy_options::overwrite_existing);
-    else
-      fs::create_symlink(testprog("bt_hold"), path);
-    return path;
-  }
-  Owner owner_of(std::uint16_t port) {
-    OwnerResolver resolver(ResolverOptions{});
-    return resolver.resolve_port(Proto::tcp, port);
-  }
-  TempDir dir_{"fwd"};
-};
-
-TEST_F(AttributionForwarderTest, DockerProxyOwnsThePortForTheContainerAtItsContainerIp) {
-  const std::uint16_t port = free_port();
-  auto proxy = hold(port, "", as("docker-proxy", false),
-                    {"-proto", "tcp", "-host-ip", "0.0.0.0", "-host-port", std::to_string(port),
-                     "-container-ip", "172.17.0.2", "-container-port", "80"});
-  const Owner owner = owner_of(port);
-  EXPECT_EQ(owner.kind, OwnerKind::forwarder) << owner_kind_name(owner.kind);
-  ASSERT_EQ(owner.holders.size(), 1u);
-  EXPECT_EQ(owner.holders[0].pid, static_cast<std::uint32_t>(proxy->pid()));
-  EXPECT_EQ(owner.holders[0].comm, "docker-proxy");
-  ASSERT_TRUE(owner.holders[0].service);
-  EXPECT_EQ(owner.holders[0].service->manager, ManagerKind::docker);
-  EXPECT_EQ(owner.holders[0].service->name, "container at 172.17.0.2:80");
-  EXPECT_TRUE(has_note(*owner.holders[0].service, "host port " + std::to_string(port)));
-}
-
-TEST_F(AttributionForwarderTest, ConmonOwnsThePortForThePodmanContainerItNames) {
-  const std::uint16_t port = free_port();
-  const std::string id = container_id('e');
-  auto conmon = hold(port, "", as("conmon", true),
-                     {"--api-version", "1", "-c", id, "-u", id, "-r", "/usr/bin/crun", "-b",
-                      "/var/lib/containers/storage/overlay-containers/" + id + "/userdata", "-n", "web",
-                      "--exit-dir", "/run/libpod/exits"});
-  const Owner owner = owner_of(port);
-  EXPECT_EQ(owner.kind, OwnerKind::forwarder) << owner_kind_name(owner.kind);
-  ASSERT_EQ(owner.holders.size(), 1u);
-  EXPECT_EQ(owner.holders[0].pid, static_cast<std::uint32_t>(conmon->pid()));
-  ASSERT_TRUE(owner.holders[0].service);
-  EXPECT_EQ(owner.holders[0].service->manager, ManagerKind::podman);
-  EXPECT_EQ(owner.holders[0].service->name, "web");
-  EXPECT_EQ(owner.holders[0].service->container_id, id);
-}
-
-TEST_F(AttributionForwarderTest, Slirp4netnsOwnsThePortForThePodmanContainerOfItsApiSocket) {
-  const std::uint16_t port = free_port();
-  const std::string id = container_id('f');
-  auto slirp = hold(port, "", as("slirp4netns", false),
-                    {"--disable-host-loopback", "--mtu=65520", "--enable-sandbox", "--enable-seccomp", "-c",
-                     "-e", "3", "-r", "4", "--netns-type=path", "/run/user/0/netns/netns-bt", "tap0",
-                     "--api-socket", "/tmp/x/" + id + ".net"});
-  const Owner owner = owner_of(port);
-  EXPECT_EQ(owner.kind, OwnerKind::forwarder) << owner_kind_name(owner.kind);
-  ASSERT_EQ(owner.holders.size(), 1u);
-  EXPECT_EQ(owner.holders[0].pid, static_cast<std::uint32_t>(slirp->pid()));
-  ASSERT_TRUE(owner.holders[0].service);
-  EXPECT_EQ(owner.holders[0].service->manager, ManagerKind::podman);
-  EXPECT_EQ(owner.holders[0].service->name, id.substr(0, 12));
-  EXPECT_EQ(owner.holders[0].service->container_id, id);
-}
-
-// The owner kind is the holder's attributed role: dockerd holding a published
-// port itself (F2) is a forwarder, as attribution names it; a plain process is not.
-TEST_F(AttributionForwarderTest, TheOwnerKindIsTheHoldersAttributedRole) {
-  struct Case {
-    std::string program;
-    std::vector<std::string> args;
-    OwnerKind kind;
-  };
-  for (const Case& c :
-       {Case{"dockerd", {"-H", "fd://"}, OwnerKind::forwarder}, Case{"web-server", {}, OwnerKind::process}}) {
-    const std::uint16_t port = free_port();
-    auto holder = hold(port, "", as(c.program, false), c.args);
-    const Owner owner = owner_of(port);
-    EXPECT_EQ(owner.kind, c.kind) << c.program << ": " << owner_kind_name(owner.kind);
-    ASSERT_EQ(owner.holders.size(), 1u) << c.program;
-    ASSERT_TRUE(owner.holders[0].service) << c.program;
-    EXPECT_EQ(holds_port_for_container(*owner.holders[0].service), c.kind == OwnerKind::forwarder)
-        << c.program;
-  }
 }
 
 // ---------------------------------------------------------------------------
