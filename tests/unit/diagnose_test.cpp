@@ -341,6 +341,24 @@ TEST(DiagnoseForeignService, AnotherServiceHoldsThePort) {
   EXPECT_TRUE(contains(all(d), "port 8002 is free"));
 }
 
+// Workers forked by the holder are counted as its workers, not as other processes.
+TEST(DiagnoseForeignService, WorkersOfTheHolderAreNamedAsWorkers) {
+  Holder master = holder(812, "nginx: master process /usr/sbin/nginx", "/usr/sbin/nginx", systemd("nginx.service"));
+  master.role = HolderRole::main;
+  std::vector<Holder> holders{master};
+  for (std::uint32_t pid : {813u, 814u}) {
+    Holder worker = holder(pid, "nginx: worker process", "/usr/sbin/nginx", systemd("nginx.service"));
+    worker.role = HolderRole::worker;
+    worker.ppid = 812;
+    holders.push_back(worker);
+  }
+  holders.push_back(holder(900, "/usr/bin/socat", "/usr/bin/socat", {}));
+  const Diagnosis d = run(in_use(backend(1300, systemd("connexa-backend.service")), held_by(holders)));
+  EXPECT_EQ(d.code, DiagnosisCode::foreign_service);
+  EXPECT_EQ(d.summary,
+            "port 8001 is held by nginx (pid 812, systemd unit nginx.service) with 2 workers and 1 more process");
+}
+
 TEST(DiagnoseForeignService, UnmanagedHolderIsKilledByPid) {
   const Diagnosis d =
       run(in_use(backend(1300, std::nullopt),
