@@ -64,7 +64,7 @@ if [ -f "$registry" ]; then
 fi
 
 if [ $((procs + pins + netns + cgroups + mounts)) -eq 0 ]; then
-  echo "sweep: nothing left over by earlier test runs"
+  echo "sweep: nothing left over by test runs"
 else
   echo "sweep: removed $procs test processes, $pins test pins, $netns netns, $cgroups cgroups, $mounts mounts"
 fi
