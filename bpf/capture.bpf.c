@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Capture of failed bind/listen/connect calls, with the endpoint the caller
  * asked for. Every hook tier lives here; the loader turns autoload off for
- * all programs but the tier under trial (DESIGN.md "Hook tiers"). */
+ * all programs but the tier under trial (docs/architecture.md). */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>

@@ -1,5 +1,5 @@
 // Owning handles for libbpf objects, so every link and ring buffer is freed
-// exactly once on every path (STYLE.md: RAII for every kernel object).
+// exactly once on every path: every kernel object has an owner.
 // Skeletons get their own deleters next to their generated header.
 #pragma once
 
