@@ -98,6 +98,9 @@ struct CgroupPath {
 // The unit around it, as describe_service ends: " (inside supervisor.service)",
 // " (inside systemd user unit podman-qdrant.service, uid 1000 alice)"; empty without one.
 [[nodiscard]] std::string describe_outer(const Service& service);
+// The unit that runs a container (`outer`), as a systemd Service of its own:
+// the container's scope, else user when the container is rootless.
+[[nodiscard]] Service runner_unit(const Service& container);
 
 // The whole rule set with its precedence (forwarder -> container ->
 // in-process manager -> socket activation -> systemd unit -> heuristics).

@@ -53,13 +53,7 @@ UnitCommand unit_stop_command(const Service& service, const std::string& supervi
   if (m == ManagerKind::docker || m == ManagerKind::podman) {
     if (!service.outer.empty() && (service.scope == "system" || service.scope == "user")) {
       // A unit runs the container (attribution F7, E8-E10): stopping only the container does not last.
-      Service unit;
-      unit.manager = ManagerKind::systemd;
-      unit.name = service.outer;
-      unit.unit = service.outer;
-      unit.scope = service.scope;
-      unit.uid = service.uid;
-      return unit_stop_command(unit, supervisord_config);
+      return unit_stop_command(runner_unit(service), supervisord_config);
     }
     const std::string& id = service.container_id.empty() ? service.name : service.container_id;
     if (id.empty()) return {.refusal = "the container id is not known"};

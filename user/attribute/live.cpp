@@ -39,6 +39,19 @@ std::string describe_outer(const Service& s) {
   return " (inside " + s.outer + ")";
 }
 
+Service runner_unit(const Service& container) {
+  Service unit;
+  unit.manager = ManagerKind::systemd;
+  unit.name = container.outer;
+  unit.unit = container.outer;
+  unit.scope = !container.scope.empty()               ? container.scope
+               : container.uid && *container.uid != 0 ? "user"
+                                                      : "system";
+  unit.uid = container.uid;
+  unit.user = container.user;
+  return unit;
+}
+
 std::string describe_service(const Service& s) {
   std::string text;
   const ManagerKind m = s.manager;

@@ -63,18 +63,6 @@ std::string systemctl(const Service& s) {
   return "systemctl --user ";
 }
 
-Service runner_unit(const Service& container) {
-  Service unit;
-  unit.manager = ManagerKind::systemd;
-  unit.name = container.outer;
-  unit.scope = !container.scope.empty()               ? container.scope
-               : container.uid && *container.uid != 0 ? "user"
-                                                      : "system";
-  unit.uid = container.uid;
-  unit.user = container.user;
-  return unit;
-}
-
 std::string user_unit_to_mask(const Service& s) {
   if (s.manager == ManagerKind::systemd)
     return s.scope == "user" && s.name.ends_with(".service") ? s.name : std::string{};

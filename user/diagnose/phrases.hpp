@@ -28,9 +28,6 @@ enum class Level : std::uint8_t { unknown, system, user };
 // "systemctl ", or for a unit of a user manager "systemctl --user -M alice@ "
 // (the uid, "-M 1000@", when its name is unknown; plain "--user" without a uid).
 [[nodiscard]] std::string systemctl(const Service& s);
-// The unit that runs a container (`outer`), as a Service of its own: its
-// scope, else user when the container is rootless.
-[[nodiscard]] Service runner_unit(const Service& container);
 // The unit that keeps coming back unless masked: a user unit, or the unit
 // that runs a rootless container. Empty for anything else.
 [[nodiscard]] std::string user_unit_to_mask(const Service& s);
