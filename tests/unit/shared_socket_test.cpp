@@ -56,6 +56,25 @@ TEST(HolderRoles, UnrelatedProcessesSharingASocketAreBothSole) {
                                                                                {300, HolderRole::sole}}));
 }
 
+TEST(HolderRoles, AParentAndAChildHoldingDifferentSocketsAreBothSole) {
+  // As `who` sees them: every listener's holders in one list.
+  Holder parent = holder(400, 1);
+  parent.inode = 7001;
+  Holder child = holder(401, 400);
+  child.inode = 7002;
+  Holder child_too = holder(401, 400, 4);  // the child also shares its parent's socket
+  child_too.inode = 7001;
+  std::vector<Holder> holders{child, parent, child_too};
+  order_holders_by_role(holders);
+  ASSERT_EQ(holders.size(), 3u);
+  EXPECT_EQ(holders[0].pid, 400u);
+  EXPECT_EQ(holders[0].role, HolderRole::main);
+  EXPECT_EQ(holders[1].inode, 7002u);
+  EXPECT_EQ(holders[1].role, HolderRole::sole);
+  EXPECT_EQ(holders[2].inode, 7001u);
+  EXPECT_EQ(holders[2].role, HolderRole::worker);
+}
+
 TEST(HolderRoles, AnUnknownParentIsNotTakenForPidZero) {
   std::vector<Holder> holders{holder(5, 0), holder(6, 0)};
   order_holders_by_role(holders);

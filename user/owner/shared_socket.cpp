@@ -23,20 +23,21 @@ std::string_view holder_role_name(HolderRole role) noexcept {
 }
 
 void order_holders_by_role(std::vector<Holder>& holders) {
-  std::set<std::uint32_t> pids;
-  for (const Holder& h : holders) pids.insert(h.pid);
-  if (pids.size() < 2) {
-    for (Holder& h : holders) h.role = HolderRole::sole;
-    return;
-  }
-  std::set<std::uint32_t> parents;
+  // Roles are per socket: a parent and a child holding different sockets
+  // (`who` lists every listener's holders at once) share nothing.
+  std::set<std::pair<std::uint64_t, std::uint32_t>> holding;  // (inode, pid)
+  for (const Holder& h : holders) holding.emplace(h.inode, h.pid);
+  auto parent_holds_it = [&](const Holder& h) {
+    return h.ppid != 0 && h.ppid != h.pid && holding.contains({h.inode, h.ppid});
+  };
+  std::set<std::pair<std::uint64_t, std::uint32_t>> parents;
   for (const Holder& h : holders)
-    if (h.ppid != 0 && h.ppid != h.pid && pids.contains(h.ppid)) parents.insert(h.ppid);
+    if (parent_holds_it(h)) parents.emplace(h.inode, h.ppid);
   for (Holder& h : holders) {
-    if (h.ppid != 0 && h.ppid != h.pid && pids.contains(h.ppid))
+    if (parent_holds_it(h))
       h.role = HolderRole::worker;
     else
-      h.role = parents.contains(h.pid) ? HolderRole::main : HolderRole::sole;
+      h.role = parents.contains({h.inode, h.pid}) ? HolderRole::main : HolderRole::sole;
   }
   std::stable_sort(holders.begin(), holders.end(), [](const Holder& a, const Holder& b) {
     const bool a_worker = a.role == HolderRole::worker;

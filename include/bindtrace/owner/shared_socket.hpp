@@ -19,8 +19,8 @@ namespace bindtrace {
 
 // Gives each holder its role from the parent pids (Holder::ppid) and orders
 // them: main processes first, then workers, each by pid. A holder whose parent
-// holds the socket too is a worker; one with workers below it is main. With one
-// process (however many fds) every holder stays sole. Pure.
+// holds the same socket (Holder::inode) is a worker; one with workers below it
+// is main; any other holder is sole. Pure.
 void order_holders_by_role(std::vector<Holder>& holders);
 
 // The members of the cgroup v2 directory `cgroup` (the path /proc/PID/cgroup
