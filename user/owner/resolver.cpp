@@ -190,14 +190,16 @@ std::vector<Holder> OwnerResolver::find_holders(const std::vector<SocketEntry>& 
 // put their ~70 ms load on the first event.
 std::vector<Holder> OwnerResolver::with_sharers(Holder listener, std::uint64_t inode) {
   listener.inode = inode;
-  std::vector<Holder> holders{listener};
+  const std::uint32_t listener_pid = listener.pid;
+  const auto members = inode == 0 ? std::nullopt : cgroup_members(cgroup2_root(), listener.cgroup);
+  std::vector<Holder> holders;
+  holders.push_back(std::move(listener));
   if (inode == 0) return holders;
-  const auto members = cgroup_members(cgroup2_root(), listener.cgroup);
   std::vector<Holder> found = members ? scan_socket_holders_among(*members, {inode}, options_.proc_root)
                                       : scan_socket_holders({inode}, options_.proc_root);
-  std::set<std::uint32_t> seen{listener.pid};
+  std::set<std::uint32_t> seen{listener_pid};
   for (Holder& h : found) {
-    if (h.pid == listener.pid && holders.front().fd < 0) holders.front().fd = h.fd;
+    if (h.pid == listener_pid && holders.front().fd < 0) holders.front().fd = h.fd;
     if (seen.insert(h.pid).second && fill_from_proc(h)) holders.push_back(std::move(h));
   }
   order_holders_by_role(holders);
