@@ -16,6 +16,7 @@
 #include <future>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,16 +49,33 @@ inline std::optional<std::string> bpf_unavailable_reason() {
     }                                                                                 \
   } while (0)
 
-// A port that was free a moment ago (the kernel's choice for port 0).
+// A port that was free a moment ago in both TCP and UDP: the kernel's choice
+// for port 0 in `type`, kept only when the other protocol can bind it too.
+// Tests ask about the other protocol on the same number ("free" in TCP while a
+// UDP socket holds it), and a UDP port 0 can be the local port of a TCP
+// TIME_WAIT left by another test's connection.
 inline std::uint16_t free_port(int type = SOCK_STREAM) {
-  int fd = ::socket(AF_INET, type, 0);
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  socklen_t len = sizeof(sin);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof(sin));
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len);
-  ::close(fd);
-  return ntohs(sin.sin_port);
+  const int other = type == SOCK_STREAM ? SOCK_DGRAM : SOCK_STREAM;
+  auto bind_to = [](int fd, std::uint16_t port) {
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(port);
+    return ::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof(sin)) == 0;
+  };
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    const int fd = ::socket(AF_INET, type, 0);
+    sockaddr_in sin{};
+    socklen_t len = sizeof(sin);
+    bind_to(fd, 0);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len);
+    const std::uint16_t port = ntohs(sin.sin_port);
+    const int probe = ::socket(AF_INET, other, 0);
+    const bool both = bind_to(probe, port);
+    ::close(probe);
+    ::close(fd);
+    if (both) return port;
+  }
+  throw std::runtime_error("no port free in both TCP and UDP after 64 tries");
 }
 
 class TraceHarness {
