@@ -12,7 +12,7 @@ packages=(
   # packaging (CPack .deb) and the man page check
   dpkg-dev file man-db bash-completion
   # tests
-  googletest libgtest-dev libgmock-dev iproute2 python3 supervisor tmux screen systemd postgresql-15 util-linux
+  googletest libgtest-dev libgmock-dev iproute2 python3 supervisor tmux screen systemd postgresql-15 util-linux nginx
   # benchmarks and their peers
   libbenchmark-dev
   # fuzz targets (libFuzzer + sanitizer runtimes for clang)
@@ -37,5 +37,12 @@ fi
 
 echo "setup: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Packages with daemons (nginx, postgresql, supervisor) must not start them:
+# tests start their own, on ports they choose.
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+  chmod 755 /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -45,6 +45,8 @@ struct CliRequest {
   struct AuditArgs {
     std::string root = "/";          // --root: a copy of the host's /etc, /usr/lib and homes
     std::vector<std::string> paths;  // extra files or directories
+    std::vector<std::string> users;  // --user: whose units and quadlets (empty: every home)
+    std::optional<bool> live;        // --live / --no-live; unset: live when auditing the host (/)
   } audit;
   // --help / --version: print this and exit 0.
   std::optional<std::string> early_output;

@@ -308,6 +308,8 @@ class Supervisord {
   Supervisord& operator=(const Supervisord&) = delete;
 
   [[nodiscard]] pid_t pid() const { return daemon_->pid(); }
+  // The configuration file it reads (`supervisord -c`).
+  [[nodiscard]] const std::string& conf() const { return conf_; }
   // The program's pid (waits until it runs); -1 when it never ran.
   pid_t program_pid() {
     pid_t pid = -1;

@@ -21,7 +21,7 @@ AuditInput hostile_input() {
   b.manager = ManagerKind::supervisor;
   b.name = "y\"\\";
   b.file = "/etc/y.conf";
-  return AuditInput{{a, b}, {{"/etc/\x07bell", "not a regular file"}}};
+  return AuditInput{{a, b}, {{"/etc/\x07" "bell", "not a regular file"}}};
 }
 
 TEST(AuditReport, TextHasNoControlCharacters) {

@@ -23,6 +23,25 @@ Audit audit(const std::string& root, const std::vector<std::string>& paths = {})
   return a;
 }
 
+TEST(AuditTree, UserDefinitionsSayWhoseTheyAreAndUserLimitsThem) {
+  auto user_declarations = [](const AuditInput& input) {
+    std::vector<PortDeclaration> out;
+    for (const PortDeclaration& d : input.declarations)
+      if (d.scope == AuditScope::user) out.push_back(d);
+    return out;
+  };
+  // The fixture's /etc/passwd names alice's home.
+  const std::vector<PortDeclaration> all = user_declarations(read_definitions(fixture("system_vs_user"), {}));
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].user, "alice");
+  EXPECT_EQ(all[0].name, "qdrant.container");
+  const AuditInput only_alice = read_definitions(fixture("system_vs_user"), {}, {"alice"});
+  EXPECT_EQ(user_declarations(only_alice).size(), 1u);
+  // Nobody named bob, and this copy has no /root: asked for, they are errors.
+  EXPECT_THROW((void)read_definitions(fixture("system_vs_user"), {}, {"bob"}), UsageError);
+  EXPECT_THROW((void)read_definitions(fixture("system_vs_user"), {}, {"root"}), UsageError);
+}
+
 TEST(AuditTree, SystemdUnitAndSupervisorProgramRunTheSameServer) {
   const Audit a = audit("duplicate_manager");
   ASSERT_EQ(a.conflicts.size(), 1u);

@@ -13,11 +13,7 @@ bool is_ipv4(std::string_view a) {
 
 // "web.service", "web.socket" and "web@x.service" name the same service "web".
 std::string service_stem(const PortDeclaration& d) {
-  std::string name = d.name;
-  if (d.manager == ManagerKind::systemd || d.manager == ManagerKind::podman) {
-    if (const auto dot = name.rfind('.'); dot != std::string::npos) name.resize(dot);
-  }
-  return name;
+  return d.manager == ManagerKind::systemd || d.manager == ManagerKind::podman ? unit_stem(d.name) : d.name;
 }
 
 // 3 all addresses, 2 every address of IPv6 and IPv4, 1 every IPv4 address, 0 one address.
@@ -39,21 +35,28 @@ std::string where(const PortDeclaration& d) {
   return d.file + ":" + std::to_string(d.line);
 }
 
+// `systemctl --user` for a user's unit, run from root for that user when known.
+std::string systemctl(const PortDeclaration& d) {
+  if (d.scope != AuditScope::user) return "systemctl ";
+  return d.user.empty() ? "systemctl --user " : "systemctl --user -M " + d.user + "@ ";
+}
+
 // One paste-able way to stop this declaration's service from claiming the port.
 std::string stop_remedy(const PortDeclaration& d) {
-  const std::string user = d.scope == AuditScope::user ? "--user " : "";
+  const bool running_only = is_listening_now(d);
   switch (d.manager) {
     case ManagerKind::systemd:
-      return "systemctl " + user + "disable --now " + d.name;
+      return systemctl(d) + "disable --now " + d.name;
     case ManagerKind::supervisor:
-      return "supervisorctl stop " + d.name + " (and set autostart=false in " + d.file + ")";
+      return "supervisorctl stop " + d.name + (running_only ? "" : " (and set autostart=false in " + d.file + ")");
     case ManagerKind::podman:
-      return "systemctl " + user + "stop " + service_stem(d) + ".service (and remove PublishPort= at " +
-             where(d) + ")";
+      if (running_only) return "podman stop " + d.name;
+      return systemctl(d) + "stop " + service_stem(d) + ".service (and remove PublishPort= at " + where(d) + ")";
     case ManagerKind::docker:
+      if (running_only) return "docker stop " + d.name;
       return "docker compose -f " + d.file + " stop " + d.name;
     default:
-      return "";
+      return running_only ? "kill " + std::to_string(*d.running_pid) + " (" + d.name + ")" : "";
   }
 }
 
@@ -109,7 +112,7 @@ std::vector<AuditConflict> find_conflicts(const std::vector<PortDeclaration>& de
       c.declarations.push_back(d);
       if (c.declarations.size() == 1 || address_width(d.address) > address_width(c.address))
         c.address = d.address;
-      c.remedies.push_back("change the port at " + where(d));
+      if (!is_listening_now(d)) c.remedies.push_back("change the port at " + where(d));
       if (std::string stop = stop_remedy(d);
           !stop.empty() && std::find(c.remedies.begin(), c.remedies.end(), stop) == c.remedies.end())
         c.remedies.push_back(std::move(stop));

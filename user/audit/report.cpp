@@ -20,6 +20,7 @@ void write_declaration(JsonWriter& w, const PortDeclaration& d) {
   w.member("manager", manager_name(d.manager));
   w.member("name", d.name);
   w.member("scope", audit_scope_name(d.scope));
+  w.member("user", d.user);
   w.key("enabled");
   if (d.enabled)
     w.boolean(*d.enabled);
@@ -49,12 +50,20 @@ std::string address_text(std::string_view address) {
                                                      : std::string(address);
 }
 
-// "  /etc/systemd/system/web.service:7  systemd  web.service (system)  enabled  ExecStart  0.0.0.0"
+// "  /etc/systemd/system/web.service:7  systemd  web.service (system)  enabled  ExecStart on 0.0.0.0"
+// "  listening now  supervisor  docs (system)  pid 4242  python3 -m http.server 8001 on 0.0.0.0"
 std::string declaration_line(const PortDeclaration& d) {
-  return "  " + escape_for_terminal(d.file) + ":" + std::to_string(d.line) + "  " +
-         std::string(manager_name(d.manager)) + "  " + escape_for_terminal(d.name) + " (" +
-         std::string(audit_scope_name(d.scope)) + ")  " + enabled_text(d) + "  " +
-         escape_for_terminal(d.source) + " on " + escape_for_terminal(address_text(d.address)) + "\n";
+  const std::string scope = std::string(audit_scope_name(d.scope)) + (d.user.empty() ? "" : " " + d.user);
+  const std::string who = std::string(manager_name(d.manager)) + "  " + escape_for_terminal(d.name) + " (" +
+                          escape_for_terminal(scope) + ")  ";
+  const std::string on = " on " + escape_for_terminal(address_text(d.address));
+  if (is_listening_now(d))
+    return "  listening now  " + who + "pid " + std::to_string(*d.running_pid) + "  " +
+           escape_for_terminal(d.program) + on + "\n";
+  std::string line = "  " + escape_for_terminal(d.file) + ":" + std::to_string(d.line) + "  " + who +
+                     enabled_text(d) + "  " + escape_for_terminal(d.source) + on;
+  if (d.running_pid) line += "  running now (pid " + std::to_string(*d.running_pid) + ")";
+  return line + "\n";
 }
 
 }  // namespace
@@ -85,6 +94,11 @@ std::string audit_report_json(const AuditInput& input, const std::vector<AuditCo
   w.begin_array();
   for (const PortDeclaration& d : input.declarations) write_declaration(w, d);
   w.end_array();
+  w.key("live");
+  w.begin_object();
+  w.member("checked", input.live_checked);
+  w.member("note", input.live_note);
+  w.end_object();
   w.key("unreadable");
   w.begin_array();
   for (const UnreadableFile& u : input.unreadable) {
@@ -122,8 +136,17 @@ std::string audit_report_text(const AuditInput& input, const std::vector<AuditCo
   }
   for (const UnreadableFile& u : input.unreadable)
     out += "unreadable: " + escape_for_terminal(u.file) + ": " + escape_for_terminal(u.error) + "\n";
+  std::size_t declared = 0, running = 0;
+  for (const PortDeclaration& d : input.declarations) {
+    if (is_listening_now(d)) continue;
+    ++declared;
+    running += d.running_pid ? 1 : 0;
+  }
   out += std::to_string(conflicts.size()) + (conflicts.size() == 1 ? " conflict" : " conflicts") + " among " +
-         std::to_string(input.declarations.size()) + " port declarations\n";
+         std::to_string(declared) + " port declarations";
+  if (input.live_checked) out += "; " + std::to_string(running) + " running now";
+  if (!input.live_note.empty()) out += " (" + escape_for_terminal(input.live_note) + ")";
+  out += "\n";
   return out;
 }
 

@@ -55,7 +55,8 @@ class Walker {
   // (relative to `base`, or absolute under the root).
   void with_includes(const std::string& shown, FileKind kind, const std::string& base, int depth);
   void matching(const std::string& pattern, AuditScope scope);
-  void homes();
+  // The user units and quadlets of `users` (every home when empty).
+  void homes(const std::vector<std::string>& users);
   void named_path(const std::string& path);
 
   AuditInput take() { return std::move(input_); }
@@ -65,9 +66,11 @@ class Walker {
   std::optional<std::string> read(const std::string& real_path, const std::string& shown);
   void unit_files(const std::string& dir, std::set<std::string>& seen,
                   std::map<std::string, UnitState>& units);
+  std::map<std::string, std::string> passwd_homes() const;
   void add(std::vector<PortDeclaration> found, AuditScope scope) {
     for (PortDeclaration& d : found) {
       d.scope = scope;
+      if (scope == AuditScope::user) d.user = current_user_;
       input_.declarations.push_back(std::move(d));
     }
   }
@@ -80,6 +83,7 @@ class Walker {
   std::string root_;
   AuditInput input_;
   std::set<std::string> included_seen_;
+  std::string current_user_;  // whose home is being read
 };
 
 std::optional<std::string> Walker::read(const std::string& real_path, const std::string& shown) {
@@ -235,13 +239,50 @@ void Walker::matching(const std::string& pattern, AuditScope scope) {
   }
 }
 
-void Walker::homes() {
-  std::vector<std::string> homes = glob_under(root_, "/home/*");
-  homes.push_back("/root");
-  for (const std::string& home : homes) {
+// Login name -> home directory, from the root's /etc/passwd (empty when unreadable).
+std::map<std::string, std::string> Walker::passwd_homes() const {
+  std::map<std::string, std::string> out;
+  std::ifstream in(real("/etc/passwd"));
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> fields;
+    std::size_t start = 0;
+    for (std::size_t colon; (colon = line.find(':', start)) != std::string::npos; start = colon + 1)
+      fields.push_back(line.substr(start, colon - start));
+    fields.push_back(line.substr(start));
+    if (fields.size() >= 6 && !fields[0].empty() && fields[5].starts_with('/')) out[fields[0]] = fields[5];
+  }
+  return out;
+}
+
+void Walker::homes(const std::vector<std::string>& users) {
+  const std::map<std::string, std::string> passwd = passwd_homes();
+  std::vector<std::pair<std::string, std::string>> homes;  // user, home
+  if (users.empty()) {
+    std::map<std::string, std::string> owner_of;
+    for (const auto& [name, home] : passwd) owner_of.emplace(home, name);
+    std::vector<std::string> dirs = glob_under(root_, "/home/*");
+    dirs.push_back("/root");
+    for (const std::string& home : dirs) {
+      const auto known = owner_of.find(home);
+      homes.emplace_back(known != owner_of.end() ? known->second : fs::path(home).filename().string(), home);
+    }
+  } else {
+    for (const std::string& user : users) {
+      const auto known = passwd.find(user);
+      const std::string home = known != passwd.end() ? known->second : user == "root" ? "/root" : "/home/" + user;
+      std::error_code ec;
+      if (!fs::is_directory(real(home), ec))
+        throw UsageError("audit: --user '" + escape_for_terminal(user) + "': no home directory " +
+                         escape_for_terminal(home) + (root_.empty() ? "" : " under the root"));
+      homes.emplace_back(user, home);
+    }
+  }
+  for (const auto& [user, home] : homes) {
+    current_user_ = user;
     systemd_tree({home + "/.config/systemd/user"}, AuditScope::user);
     quadlets(home + "/.config/containers/systemd", AuditScope::user);
   }
+  current_user_.clear();
 }
 
 void Walker::named_path(const std::string& path) {
@@ -275,7 +316,8 @@ void Walker::named_path(const std::string& path) {
 
 }  // namespace
 
-AuditInput read_definitions(const std::string& root, const std::vector<std::string>& paths) {
+AuditInput read_definitions(const std::string& root, const std::vector<std::string>& paths,
+                            const std::vector<std::string>& users) {
   std::error_code ec;
   if (!fs::is_directory(root, ec))
     throw UsageError("audit: --root '" + escape_for_terminal(root) + "' is not a directory");
@@ -288,7 +330,7 @@ AuditInput read_definitions(const std::string& root, const std::vector<std::stri
   walker.with_includes("/etc/nginx/nginx.conf", FileKind::nginx, "/etc/nginx", 0);
   walker.matching("/etc/redis/*.conf", AuditScope::system);
   walker.matching("/etc/postgresql/*/*/postgresql.conf", AuditScope::system);
-  walker.homes();
+  walker.homes(users);
   for (const char* dir : {"/srv/*", "/opt/*", "/home/*", "/home/*/*"})
     for (const char* name : {"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"})
       walker.matching(std::string(dir) + "/" + name,

@@ -295,13 +295,27 @@ CLI::App* add_unpin_command(CLI::App& app, CliRequest& req) {
   return unpin;
 }
 
-// `audit [--root DIR] [PATH...]`.
+// `audit [--root DIR] [--user USER]... [--live|--no-live] [PATH...]`.
 CLI::App* add_audit_command(CLI::App& app, CliRequest& req) {
   CLI::App* audit = app.add_subcommand("audit", "Find ports two configured services will both claim");
   audit->add_option_function<std::string>(
            "--root", [&req](const std::string& v) { req.audit.root = non_empty("--root", v); },
            "Read the definitions under DIR instead of / (a copy of /etc, /usr/lib, /home)")
       ->type_name("DIR");
+  audit->add_option_function<std::vector<std::string>>(
+           "--user",
+           [&req](const std::vector<std::string>& v) {
+             for (const std::string& user : v) req.audit.users.push_back(non_empty("--user", user));
+           },
+           "Read only these users' units and quadlets (default: every home)")
+      ->type_name("USER")
+      ->allow_extra_args(false);
+  CLI::Option* live = audit->add_flag_function(
+      "--live", [&req](std::int64_t) { req.audit.live = true; },
+      "Look up what holds the declared ports now (the default without --root)");
+  audit->add_flag_function("--no-live", [&req](std::int64_t) { req.audit.live = false; },
+                           "Read the definitions only")
+      ->excludes(live);
   audit->add_option("paths", req.audit.paths, "Extra unit, quadlet, compose, supervisor, postgresql.conf or .env files")
       ->type_name("PATH");
   audit->fallthrough();

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "bindtrace/attribute/manager_kind.hpp"
 #include "bindtrace/events/kinds.hpp"
@@ -24,6 +25,7 @@ struct PortDeclaration {
   ManagerKind manager = ManagerKind::none;
   std::string name;  // unit, program, compose service, or the file's own name
   AuditScope scope = AuditScope::system;
+  std::string user;  // for a user unit or quadlet: whose (the login name), when known
   std::optional<bool> enabled;  // nullopt: not known (a static unit, a compose service ...)
   Proto proto = Proto::tcp;
   std::string address;  // "" = not said (all addresses); "0.0.0.0", "::", "127.0.0.1" ...
@@ -32,8 +34,20 @@ struct PortDeclaration {
   std::string program;             // the program started ("python3 -m http.server 8001"), when known
   bool commented = false;          // the line is commented out: listed, never active
   bool published = false;          // a container engine's publish (compose ports:, PublishPort=)
-  std::optional<int> running_pid;  // not looked up yet: always empty
+  std::optional<int> running_pid;  // the process running it now (live check), else empty
 };
+
+// A claimant found running on a declared port that no declaration explains
+// (file "", source "listening now").
+[[nodiscard]] inline bool is_listening_now(const PortDeclaration& d) {
+  return d.file.empty() && d.running_pid.has_value();
+}
+
+// "web.service", "web.socket", "web.container" -> "web": the service a unit names.
+[[nodiscard]] inline std::string unit_stem(std::string_view unit) {
+  const auto dot = unit.rfind('.');
+  return std::string(dot == std::string_view::npos ? unit : unit.substr(0, dot));
+}
 
 // Can it be listening at the same time as another: not commented out and not
 // known to be disabled.

@@ -18,12 +18,17 @@ struct UnreadableFile {
 struct AuditInput {
   std::vector<PortDeclaration> declarations;
   std::vector<UnreadableFile> unreadable;
+  // The live check (what holds the declared ports now): done or not, and why not.
+  bool live_checked = false;
+  std::string live_note;  // "--root audits a copy", "not root: ...", ...
 };
 
 // `root`: "/" for the host; file names are shown as paths inside it.
-// `paths`: extra files or directories, shown as given. Throws UsageError when
-// the root is not a directory, a path does not exist, or a file named is of
-// no kind audit reads.
-[[nodiscard]] AuditInput read_definitions(const std::string& root, const std::vector<std::string>& paths);
+// `paths`: extra files or directories, shown as given. `users`: whose user
+// units and quadlets to read (every home under the root when empty). Throws
+// UsageError when the root is not a directory, a path does not exist, a file
+// named is of no kind audit reads, or a user has no home directory.
+[[nodiscard]] AuditInput read_definitions(const std::string& root, const std::vector<std::string>& paths,
+                                          const std::vector<std::string>& users = {});
 
 }  // namespace bindtrace
