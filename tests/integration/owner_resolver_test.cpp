@@ -421,7 +421,11 @@ TEST_F(OwnerResolverGoneTest, TheIndexReportsAUdpOwnerThatExitedAsGone) {
   const auto port = free_port(SOCK_DGRAM);
   Child& holder = hold({"-p", "udp", "-a", "127.0.0.1", "-P", std::to_string(port)}, "bind");
   const pid_t dead = holder.pid();
-  TraceHarness trace(options_for(std::nullopt, {port}));  // its start-up walk indexes the holder
+  TraceHarness trace(options_for(std::nullopt, {port}));
+  // Its start-up walk (after `attached`, in the background) indexes the holder.
+  ASSERT_TRUE(trace.tracer().session()->wait_until_ready(std::chrono::seconds(10)));
+  EXPECT_TRUE(trace.tracer().session()->seed_result().error.empty()) << trace.tracer().session()->seed_result().error;
+  EXPECT_GT(trace.tracer().session()->seed_result().entries, 0u);
   const Event event =
       captured(trace, fail({"-p", "udp", "-a", "127.0.0.1", "-P", std::to_string(port), "bind"}));
   holder.signal(SIGKILL);

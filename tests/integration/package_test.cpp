@@ -157,7 +157,7 @@ TEST(PackageTest, DebBuildsInstallsRunsAndPurges) {
     paths.insert(f.path);
     const bool allowed = f.path == "usr/sbin/bindtrace" || f.path.rfind("usr/share/doc/bindtrace/", 0) == 0 ||
                          f.path.rfind("etc/bindtrace/", 0) == 0;
-    const bool named = f.path == "usr/share/man/man8/bindtrace.8" ||
+    const bool named = f.path == "usr/share/man/man8/bindtrace.8" || f.path == "usr/lib/bindtrace/bindtrace-http.so" ||
                        f.path == "usr/share/bash-completion/completions/bindtrace" ||
                        f.path == "usr/lib/systemd/system/bindtrace.service";
     EXPECT_TRUE(allowed || named) << "unexpected file in the package: " << f.path;
@@ -166,7 +166,7 @@ TEST(PackageTest, DebBuildsInstallsRunsAndPurges) {
     }
   }
   for (const char* want :
-       {"usr/sbin/bindtrace", "usr/share/man/man8/bindtrace.8",
+       {"usr/sbin/bindtrace", "usr/share/man/man8/bindtrace.8", "usr/lib/bindtrace/bindtrace-http.so",
         "usr/share/bash-completion/completions/bindtrace", "usr/lib/systemd/system/bindtrace.service",
         "usr/share/doc/bindtrace/operations.md"})
     EXPECT_TRUE(paths.count(want)) << want << " is missing from the package:\n" << listing.out;

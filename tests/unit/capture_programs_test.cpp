@@ -44,12 +44,26 @@ TEST(CapturePrograms, EveryTierProgramBelongsToExactlyOneTier) {
 }
 
 TEST(CapturePrograms, TheLastIndexVariantRunsWithoutTheIndex) {
-  const auto& variants = index_variants();
-  ASSERT_GE(variants.size(), 2u);
-  EXPECT_STREQ(variants.back().name, "none");
-  EXPECT_TRUE(variants.back().programs.empty());
-  for (std::size_t i = 0; i + 1 < variants.size(); ++i)
-    for (const char* program : variants[i].programs) EXPECT_TRUE(is_index_program(program)) << program;
+  for (Tier tier : {Tier::fentry, Tier::kprobe, Tier::tracepoint, Tier::raw}) {
+    const auto& variants = index_variants(tier);
+    ASSERT_GE(variants.size(), 2u);
+    EXPECT_STREQ(variants.back().name, "none");
+    EXPECT_TRUE(variants.back().programs.empty());
+    for (std::size_t i = 0; i + 1 < variants.size(); ++i)
+      for (const char* program : variants[i].programs) {
+        EXPECT_TRUE(is_index_program(program)) << program;
+        // The iterator is loaded after `attached`, never in a trial.
+        EXPECT_STRNE(program, "seed_listeners");
+      }
+  }
+}
+
+TEST(CapturePrograms, OnlyFentryTriesTheBtfIndexHookFirst) {
+  // fentry parses the kernel's BTF to attach; every other tier can start on a
+  // cached minimal BTF when its index hook is the tracepoint.
+  EXPECT_STREQ(index_variants(Tier::fentry).front().name, "tp_btf/inet_sock_set_state");
+  for (Tier tier : {Tier::kprobe, Tier::tracepoint, Tier::raw})
+    EXPECT_STREQ(index_variants(tier).front().name, "tracepoint/sock/inet_sock_set_state");
 }
 
 }  // namespace

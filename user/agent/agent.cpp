@@ -2,7 +2,6 @@
 // pipeline, reload on SIGHUP, flush on stop (see include/bindtrace/agent/agent.hpp).
 #include "bindtrace/agent/agent.hpp"
 
-#include <systemd/sd-daemon.h>
 #include <time.h>
 
 #include <cstdio>
@@ -14,12 +13,14 @@
 #include "bindtrace/format/event_json.hpp"
 #include "bindtrace/format/record_json.hpp"
 #include "bindtrace/pipeline.hpp"
+#include "bindtrace/capture/core_btf_cache.hpp"
 #include "bindtrace/capture/recorder.hpp"
 #include "bindtrace/sinks.hpp"
 #include "bindtrace/sinks/event_log.hpp"
 #include "bindtrace/sinks/journald.hpp"
 #include "bindtrace/sinks/metrics.hpp"
 #include "bindtrace/sinks/metrics_server.hpp"
+#include "bindtrace/sinks/systemd_library.hpp"
 #include "bindtrace/capture/tracer.hpp"
 
 namespace bindtrace {
@@ -96,6 +97,7 @@ struct Agent::Impl final : Sink {
     t.capture.ringbuf_bytes = config.ringbuf_bytes;
     t.capture.batched = config.batched;
     t.capture.key_budget = config.key_budget;
+    t.capture.core_btf_dir = kCoreBtfCacheDir;
     t.attach = config.attach;
     t.defer_enrichment = true;  // the pipeline completes events
     if (config.recorder.enabled) {
@@ -233,7 +235,7 @@ struct Agent::Impl final : Sink {
   // SIGHUP: re-read; on error keep running as before. Returns true when the
   // kernel side must be re-attached.
   bool reload() {
-    sd_notify(0, "RELOADING=1\nSTATUS=reloading the configuration");
+    notify_service_manager("RELOADING=1\nSTATUS=reloading the configuration");
     bool reattach = false;
     try {
       AgentConfig next = reload_config();
@@ -251,7 +253,7 @@ struct Agent::Impl final : Sink {
       say(std::string("reload failed, keeping the running configuration: ") + e.what());
     }
     log_record({.action = "reload", .config = config.source});
-    sd_notify(0, "READY=1\nSTATUS=tracing");
+    notify_service_manager("READY=1\nSTATUS=tracing");
     return reattach;
   }
 
@@ -299,7 +301,7 @@ struct Agent::Impl final : Sink {
       Pipeline pipeline(pipeline_options(), t.session(), *this);
       t.set_aggregate_handler([&pipeline](const EventAggregate& a) { pipeline.submit(a); });
       if (adopted && config.recorder.enabled) drain_recorder(pipeline);
-      if (first) sd_notify(0, "READY=1\nSTATUS=tracing");
+      if (first) notify_service_manager("READY=1\nSTATUS=tracing");
       first = false;
 
       bool reattach = false;
@@ -328,7 +330,7 @@ struct Agent::Impl final : Sink {
       ++stats.reattaches;
       drained_up_to = 0;
     }
-    sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+    notify_service_manager("STOPPING=1\nSTATUS=stopping");
     std::lock_guard lock(sink_mutex);
     if (log) log->flush();
     if (server) server->stop();

@@ -16,6 +16,7 @@
 
 #include "bindtrace/abi.h"
 #include "bindtrace/errors.hpp"
+#include "bindtrace/capture/core_btf_cache.hpp"
 #include "bindtrace/capture/kernel_env.hpp"
 #include "bindtrace/capture/tier_probe.hpp"
 #include "bindtrace/capture/libbpf_handles.hpp"
@@ -28,11 +29,27 @@
 namespace bindtrace {
 
 
+namespace {
+
+std::span<const std::byte> capture_object() {
+  std::size_t size = 0;
+  const void* bytes = capture__elf_bytes(&size);
+  return {static_cast<const std::byte*>(bytes), size};
+}
+
+}  // namespace
+
 CaptureSession::CaptureSession(CaptureConfig config) : config_(std::move(config)) {
   install_libbpf_print();
+  // CO-RE against the cached minimal BTF when this kernel and object have one.
+  if (config_.btf_path.empty() && !config_.core_btf_dir.empty()) {
+    std::string path = core_btf_path(config_.core_btf_dir, capture_object());
+    if (::access(path.c_str(), R_OK) == 0) core_btf_ = std::move(path);
+  }
 }
 
 CaptureSession::~CaptureSession() {
+  if (starter_.joinable()) starter_.join();
   if (state_) {
     state_->ring.reset();
     state_->links.clear();
@@ -54,7 +71,9 @@ TierTrial CaptureSession::attempt(Tier tier, const TierVariant& variant, const T
 
   auto state = std::make_unique<State>();
   LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+  const bool cached_btf = config_.btf_path.empty() && !core_btf_.empty() && !core_btf_refused_;
   if (!config_.btf_path.empty()) open_opts.btf_custom_path = config_.btf_path.c_str();
+  if (cached_btf) open_opts.btf_custom_path = core_btf_.c_str();
   state->skel.reset(capture__open_opts(&open_opts));
   if (!state->skel) {
     trial.stage = "open";
@@ -77,6 +96,18 @@ TierTrial CaptureSession::attempt(Tier tier, const TierVariant& variant, const T
   if (index.programs.empty()) bpf_map__set_max_entries(skel->maps.listeners, 1);
 
   if (int rc = capture__load(skel); rc != 0) {
+    if (cached_btf) {
+      // Is the cached BTF at fault (truncated, cut for another build)? Then
+      // the same trial loads against the kernel's: drop the file, and cut a
+      // new one after `attached`. Else the tier itself failed.
+      core_btf_refused_ = true;
+      TierTrial again = attempt(tier, variant, index, failed_program);
+      if (again.ok || again.stage != "load")
+        ::unlink(core_btf_.c_str());
+      else
+        core_btf_refused_ = false;
+      return again;
+    }
     trial.stage = "load";
     trial.err = -rc;
     trial.message = take_last_warning();
@@ -85,7 +116,6 @@ TierTrial CaptureSession::attempt(Tier tier, const TierVariant& variant, const T
   }
 
   for (const char* name : programs) {
-    if (std::string_view(name) == "seed_listeners") continue;  // an iterator: run once, below
     bpf_program* p = bpf_object__find_program_by_name(skel->obj, name);
     bpf_link* link = p ? bpf_program__attach(p) : nullptr;
     if (!link) {
@@ -120,13 +150,45 @@ TierTrial CaptureSession::attempt(Tier tier, const TierVariant& variant, const T
   }
   state->tier = tier;
   state->has_index = !index.programs.empty();
-  if (state->has_index) state->seed = seed(*skel);
+  state->core_btf = cached_btf ? "cached minimal BTF " + core_btf_
+                               : !config_.btf_path.empty() ? "--btf " + config_.btf_path : "the kernel's BTF";
   trial.ok = true;
   trial.index_hook = index.name;
   state_ = std::move(state);
   // libbpf parsed the kernel's BTF (megabytes) to relocate; give it back.
-  ::malloc_trim(0);
+  if (!cached_btf) ::malloc_trim(0);
   return trial;
+}
+
+void CaptureSession::finish_start_in_background() {
+  if (!attached() || starter_.joinable()) return;
+  if (state_->adopted || !state_->has_index) mark_ready();  // nothing to walk
+  starter_ = std::thread([this] {
+    if (!state_->adopted && state_->has_index) {
+      SeedResult result = seed();
+      {
+        std::lock_guard lock(start_mutex_);
+        seed_result_ = std::move(result);
+      }
+      mark_ready();
+    }
+    if (config_.btf_path.empty() && !config_.core_btf_dir.empty() && (core_btf_.empty() || core_btf_refused_)) {
+      std::string why_not = generate_core_btf(config_.core_btf_dir, capture_object());
+      std::lock_guard lock(start_mutex_);
+      core_btf_note_ = why_not.empty() ? "cut " + core_btf_path(config_.core_btf_dir, capture_object()) +
+                                             " for the next start"
+                                       : "no minimal BTF cached: " + why_not;
+    }
+  });
+}
+
+std::string CaptureSession::core_btf_used() const {
+  return attached() ? state_->core_btf : std::string();
+}
+
+std::string CaptureSession::core_btf_note() const {
+  std::lock_guard lock(start_mutex_);
+  return core_btf_note_;
 }
 
 TierTrial CaptureSession::try_tier(Tier tier) {
@@ -168,12 +230,12 @@ TierTrial CaptureSession::try_tier(Tier tier) {
   last.tier = tier;
   for (const TierVariant& variant : tier_variants(tier)) {
     std::string index_failure;
-    for (const TierVariant& index : index_variants()) {
-      // tp_btf and iter programs attach by the kernel's own BTF: without it
-      // (an external --btf only serves CO-RE), only "none" can load.
-      if (!index.programs.empty() && !config_.btf_path.empty() &&
+    for (const TierVariant& index : index_variants(tier)) {
+      // tp_btf programs attach by the kernel's own BTF: without it (an
+      // external --btf only serves CO-RE), they cannot load.
+      if (std::string_view(index.name).starts_with("tp_btf") && !config_.btf_path.empty() &&
           ::access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-        index_failure = "the kernel has no BTF (/sys/kernel/btf/vmlinux) for tp_btf and iterators";
+        index_failure = "the kernel has no BTF (/sys/kernel/btf/vmlinux) for tp_btf";
         continue;
       }
       std::string failed_program;

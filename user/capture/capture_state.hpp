@@ -34,7 +34,7 @@ struct CaptureSession::State {
   Tier tier = Tier::tracepoint;
   bool has_index = false;
   bool adopted = false;
-  SeedResult seed;
+  std::string core_btf;  // what CO-RE relocated against (CaptureSession::core_btf_used)
   // The maps every later call uses, from the skeleton or from the pins.
   int events_fd = -1;
   int counters_fd = -1;

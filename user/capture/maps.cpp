@@ -39,11 +39,35 @@ void configure_rodata(capture::capture__rodata& ro, const CaptureConfig& config)
   ro.cfg_key_budget = config.key_budget;
 }
 
-// Runs the start-up walk once; its program writes the index directly.
-CaptureSession::SeedResult CaptureSession::seed(capture& skel) {
+// The start-up walk: a second instance of the object with only the iterator,
+// its `listeners` map the attached one's, loaded after `attached` (an iterator
+// attaches by the kernel's BTF, whose parse is what this keeps off the start).
+CaptureSession::SeedResult CaptureSession::seed() {
   SeedResult result;
   const auto start = std::chrono::steady_clock::now();
-  LinkPtr link(bpf_program__attach_iter(skel.progs.seed_listeners, nullptr));
+  LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+  if (!config_.btf_path.empty()) open_opts.btf_custom_path = config_.btf_path.c_str();
+  SkeletonPtr skel(capture__open_opts(&open_opts));
+  if (!skel) {
+    result.error = std::string("cannot open the start-up walk: ") + std::strerror(errno);
+    return result;
+  }
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, skel->obj) { bpf_program__set_autoload(prog, false); }
+  bpf_program__set_autoload(skel->progs.seed_listeners, true);
+  // Its own copies of the other maps are never used: keep them small.
+  bpf_map__set_max_entries(skel->maps.events, static_cast<__u32>(::getpagesize()));
+  bpf_map__set_max_entries(skel->maps.recorder, 1);
+  bpf_map__set_max_entries(skel->maps.kprobe_args, 1);
+  if (int rc = bpf_map__reuse_fd(skel->maps.listeners, state_->listeners_fd); rc != 0) {
+    result.error = std::string("cannot share the listener index: ") + std::strerror(-rc);
+    return result;
+  }
+  if (int rc = capture__load(skel.get()); rc != 0) {
+    result.error = std::string("cannot load the start-up walk: ") + std::strerror(-rc);
+    return result;
+  }
+  LinkPtr link(bpf_program__attach_iter(skel->progs.seed_listeners, nullptr));
   if (!link) {
     result.error = std::string("cannot attach iter/task_file: ") + std::strerror(errno);
     return result;
@@ -60,7 +84,7 @@ CaptureSession::SeedResult CaptureSession::seed(capture& skel) {
   if (n < 0) result.error = std::string("the start-up walk failed: ") + std::strerror(errno);
   bt_listener_key key{}, next{};
   const void* prev = nullptr;
-  while (bpf_map__get_next_key(skel.maps.listeners, prev, &next, sizeof(next)) == 0) {
+  while (bpf_map_get_next_key(state_->listeners_fd, prev, &next) == 0) {
     ++result.entries;
     key = next;
     prev = &key;
@@ -68,6 +92,24 @@ CaptureSession::SeedResult CaptureSession::seed(capture& skel) {
   result.elapsed_us = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
   return result;
+}
+
+void CaptureSession::mark_ready() {
+  {
+    std::lock_guard lock(start_mutex_);
+    ready_ = true;
+  }
+  ready_cv_.notify_all();
+}
+
+bool CaptureSession::wait_until_ready(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(start_mutex_);
+  return ready_cv_.wait_for(lock, timeout, [this] { return ready_; });
+}
+
+CaptureSession::SeedResult CaptureSession::seed_result() const {
+  std::lock_guard lock(start_mutex_);
+  return seed_result_;
 }
 
 KernelCounters CaptureSession::counters() const {
@@ -90,10 +132,6 @@ KernelCounters CaptureSession::counters() const {
 
 bool CaptureSession::has_listener_index() const noexcept { return attached() && state_->has_index; }
 
-const CaptureSession::SeedResult& CaptureSession::seed_result() const noexcept {
-  static const SeedResult none;
-  return attached() ? state_->seed : none;
-}
 
 std::vector<std::pair<bt_aggregate_key, bt_aggregate>> CaptureSession::drain_aggregates() {
   std::vector<std::pair<bt_aggregate_key, bt_aggregate>> out;

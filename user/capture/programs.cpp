@@ -35,12 +35,17 @@ const std::vector<TierVariant>& tier_variants(Tier tier) {
   return raw;
 }
 
-const std::vector<TierVariant>& index_variants() {
-  static const std::vector<TierVariant> variants = {
-      {"tp_btf/inet_sock_set_state", {"state_btf", "seed_listeners"}},
-      {"tracepoint/sock/inet_sock_set_state", {"state_tp", "seed_listeners"}},
-      {"none", {}}};
-  return variants;
+const std::vector<TierVariant>& index_variants(Tier tier) {
+  // The iterator that seeds the index (seed_listeners) is loaded after
+  // `attached`, in an instance of its own (CaptureSession::seed).
+  static const TierVariant btf{"tp_btf/inet_sock_set_state", {"state_btf"}};
+  static const TierVariant tp{"tracepoint/sock/inet_sock_set_state", {"state_tp"}};
+  static const TierVariant none{"none", {}};
+  // fentry parses the kernel's BTF to attach anyway; elsewhere the tracepoint
+  // needs none, so a cached minimal BTF serves the whole load.
+  static const std::vector<TierVariant> btf_first = {btf, tp, none};
+  static const std::vector<TierVariant> tp_first = {tp, btf, none};
+  return tier == Tier::fentry ? btf_first : tp_first;
 }
 
 bool is_index_program(std::string_view name) {

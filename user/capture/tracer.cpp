@@ -30,6 +30,7 @@ Tier Tracer::attach() {
     if (auto adopted = session_->adopt(options_.pin_dir, adopt_failure_)) {
       trials_ = {*adopted};
       realtime_offset_ns_ = BootClock().to_realtime_ns(0);
+      session_->finish_start_in_background();
       return adopted->tier;
     }
     remove_pins(options_.pin_dir);  // incompatible or partial: start over
@@ -48,6 +49,7 @@ Tier Tracer::attach() {
   }
   if (!options_.pin_dir.empty()) session_->pin(options_.pin_dir);
   realtime_offset_ns_ = BootClock().to_realtime_ns(0);
+  session_->finish_start_in_background();
   return *choice.chosen;
 }
 

@@ -15,6 +15,7 @@
 #include "bindtrace/cli/edit_distance.hpp"
 #include "bindtrace/errors.hpp"
 #include "bindtrace/events/escape.hpp"
+#include "bindtrace/capture/core_btf_cache.hpp"
 #include "bindtrace/capture/filter_spec.hpp"
 #include "bindtrace/capture/kernel_env.hpp"
 #include "bindtrace/cli/numbers.hpp"
@@ -141,6 +142,10 @@ void add_trace_options(CLI::App& app, CliRequest& req) {
          },
          "External BTF file when the kernel has none")
       ->type_name("FILE");
+  app.add_flag_function(
+      "--no-btf-cache", [&req](std::int64_t) { req.trace.capture.core_btf_dir.clear(); },
+      "Parse the kernel's BTF at every start instead of a minimal BTF cached under " +
+          std::string(kCoreBtfCacheDir));
 }
 
 // The candidate `word` is most likely a typo of: the nearest within a third
@@ -337,6 +342,7 @@ void collect_ports(CliRequest& req, const std::vector<std::string>& port_args) {
 
 CliRequest parse_cli(const std::vector<std::string>& args) {
   CliRequest req;
+  req.trace.capture.core_btf_dir = kCoreBtfCacheDir;
   CLI::App app{"bindtrace: trace failed bind()/listen()/connect() and say who blocks them", "bindtrace"};
   app.set_version_flag("--version", std::string("bindtrace ") + BINDTRACE_VERSION);
   app.add_flag("-v,--verbose", req.verbose, "Show libbpf's debug output");

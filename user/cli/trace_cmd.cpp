@@ -118,6 +118,8 @@ int run_trace(const CliRequest& request) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   std::fprintf(stderr, "bindtrace: attached (tier: %s)\n", std::string(tier_name(tier)).c_str());
+  if (request.verbose && tracer.session())
+    std::fprintf(stderr, "bindtrace: CO-RE relocated against %s\n", tracer.session()->core_btf_used().c_str());
   std::fflush(stderr);
 
   TraceOutput output(request.json, use_colour(request.colour), [&tracer] { tracer.stop(); });

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 #include <cerrno>
+#include <chrono>
 
 #include <cstring>
 #include <set>
@@ -244,6 +245,12 @@ Owner OwnerResolver::classify(std::vector<SocketEntry> sockets, OwnerSource sour
 
 std::optional<Owner> OwnerResolver::from_index(const Event& event) {
   if (!index_) return std::nullopt;
+  // Right after start the index may still be walking the listeners that were
+  // already there: wait for it (once), else look elsewhere and count it.
+  if (!index_->wait_until_ready(std::chrono::seconds(2))) {
+    ++stats_.index_not_ready;
+    return std::nullopt;
+  }
   const BindRequest req = bind_request_from(event);
   const __u8 proto = event.proto == Proto::udp ? BT_INDEX_UDP : BT_INDEX_TCP;
   // An IPv6 dual-stack wildcard blocks IPv4 requests and the reverse: look at both families.

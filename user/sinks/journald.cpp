@@ -5,7 +5,6 @@
 
 #include <sys/stat.h>
 #include <sys/uio.h>
-#include <systemd/sd-journal.h>
 
 #include <cerrno>
 #include <string_view>
@@ -14,6 +13,7 @@
 #include "bindtrace/events/errno_names.hpp"
 #include "bindtrace/events/escape.hpp"
 #include "bindtrace/format/event_json.hpp"
+#include "bindtrace/sinks/systemd_library.hpp"
 
 namespace bindtrace {
 namespace {
@@ -45,12 +45,15 @@ class JournalEntry {
     fields_.push_back(std::move(field));
   }
 
-  // Returns sd_journal_sendv's result: 0, or a negative errno.
+  // Returns sd_journal_sendv's result: 0, or a negative errno (-ENOSYS
+  // without libsystemd).
   int send() const {
+    const auto sendv = systemd_library().journal_sendv;
+    if (!sendv) return -ENOSYS;
     std::vector<iovec> iov;
     iov.reserve(fields_.size());
     for (const std::string& f : fields_) iov.push_back({const_cast<char*>(f.data()), f.size()});
-    return ::sd_journal_sendv(iov.data(), static_cast<int>(iov.size()));
+    return sendv(iov.data(), static_cast<int>(iov.size()));
   }
 
  private:

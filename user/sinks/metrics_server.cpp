@@ -1,10 +1,7 @@
-// The Prometheus scrape endpoint over cpp-httplib: parse HOST:PORT, bind,
-// serve on a thread. The listening socket is close-on-exec so hooks the agent
-// runs do not inherit (and hold) the metrics port.
+// The Prometheus scrape endpoint: parse HOST:PORT, bind, serve on a thread.
+// The HTTP server itself is the bindtrace-http.so module (http_endpoint.hpp).
 #include "bindtrace/sinks/metrics_server.hpp"
 
-#include <fcntl.h>
-#include <httplib.h>
 #include <netdb.h>
 #include <sys/socket.h>
 
@@ -20,11 +17,6 @@
 
 namespace bindtrace {
 namespace {
-
-constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
-// Scrapes are short; a keep-alive connection would pin a worker thread.
-constexpr std::size_t kWorkerThreads = 2;
-constexpr time_t kIoTimeoutSeconds = 5;
 
 // getaddrinfo's own words, since httplib reports a failed lookup as a bare false.
 std::optional<std::string> resolve_error(const std::string& host) {
@@ -43,12 +35,6 @@ bool host_char(char c, bool bracketed) {
   const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
                     c == '-' || c == '_';
   return word || (bracketed && (c == ':' || c == '%'));
-}
-
-void listening_socket_options(socket_t fd) {
-  const int yes = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  ::fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
 }  // namespace
@@ -87,28 +73,8 @@ void MetricsServer::start() {
   };
   if (auto error = resolve_error(address_.host)) throw cannot_listen(*error);
 
-  server_ = std::make_unique<httplib::Server>();
-  server_->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
-  server_->set_socket_options(listening_socket_options);
-  server_->set_keep_alive_max_count(1);
-  server_->set_read_timeout(kIoTimeoutSeconds);
-  server_->set_write_timeout(kIoTimeoutSeconds);
-  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(render_(), kMetricsContentType);
-  });
-  server_->Get("/", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("<html><body>bindtrace: metrics at <a href=\"/metrics\">/metrics</a></body></html>\n",
-                    "text/html; charset=utf-8");
-  });
-
-  // The last failing call inside httplib is bind() or listen(); errno is theirs.
-  errno = 0;
-  if (address_.port == 0) {
-    const int bound = server_->bind_to_any_port(address_.host);
-    port_ = bound > 0 ? static_cast<std::uint16_t>(bound) : 0;
-  } else {
-    port_ = server_->bind_to_port(address_.host, address_.port) ? address_.port : 0;
-  }
+  server_ = make_http_endpoint(render_);
+  port_ = server_->bind(address_.host, address_.port);
   if (port_ == 0) {
     const int err = errno;
     server_.reset();
@@ -117,12 +83,12 @@ void MetricsServer::start() {
 
   serving_done_ = false;
   thread_ = std::thread([this] {
-    server_->listen_after_bind();
+    server_->serve();
     serving_done_ = true;
   });
   // stop() only takes effect once the accept loop runs, so wait for it.
-  while (!server_->is_running() && !serving_done_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  if (!server_->is_running()) {
+  while (!server_->running() && !serving_done_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (!server_->running()) {
     thread_.join();
     server_.reset();
     throw cannot_listen("the accept loop ended at once");

@@ -3,17 +3,20 @@
 // object; the only user-space module besides owner that touches libbpf.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "bindtrace/abi.h"
-#include "bindtrace/owner/listener_index.hpp"
 #include "bindtrace/owner/listener_index.hpp"
 #include "bindtrace/capture/filter_spec.hpp"
 #include "bindtrace/capture/loader.hpp"
@@ -28,6 +31,9 @@ struct CaptureConfig {
   std::uint32_t ringbuf_bytes = 8u << 20;      // power of two, >= page size
   bool batched = false;                        // no wake-up per event; poll drains
   std::string btf_path;                        // external BTF (--btf), empty: kernel's
+  // Where the minimal CO-RE BTF is cached (core_btf_cache.hpp); empty: never
+  // cached, the kernel's BTF is parsed at every start.
+  std::string core_btf_dir;
   std::uint32_t recorder_slots = 0;            // flight recorder slots (power of two); 0: none
   // In a storm (ring buffer over half full), count events per endpoint and
   // process in the kernel instead of sending each (never a silent drop).
@@ -71,13 +77,26 @@ class CaptureSession final : public TierProber, public ListenerIndex {
   // The listener index (bpf/state.bpf.c); nullopt when absent or not kept.
   [[nodiscard]] std::optional<bt_listener> lookup_listener(const bt_listener_key& key) const override;
   [[nodiscard]] bool has_listener_index() const noexcept override;
+  [[nodiscard]] bool wait_until_ready(std::chrono::milliseconds timeout) const override;
+
+  // What comes after `attached`, on a thread of its own so that the programs
+  // attach first: the start-up walk that seeds the listener index (loaded as a
+  // second instance of the object sharing the index map), then the minimal
+  // CO-RE BTF for the next start when it is not cached yet. Lookups wait for
+  // the walk (wait_until_ready). Adopted programs need neither.
+  void finish_start_in_background();
   // Entries the start-up walk added, and what it cost.
   struct SeedResult {
     std::uint64_t entries = 0;
     std::uint64_t elapsed_us = 0;
     std::string error;  // empty on success
   };
-  [[nodiscard]] const SeedResult& seed_result() const noexcept;
+  // What the background start did (after wait_until_ready()).
+  [[nodiscard]] SeedResult seed_result() const;
+  // The BTF CO-RE relocated against: "cached minimal BTF PATH", "the kernel's
+  // BTF", "--btf PATH"; and what the cache step did ("" when nothing).
+  [[nodiscard]] std::string core_btf_used() const;
+  [[nodiscard]] std::string core_btf_note() const;
 
   // Pins the links and maps under `dir` (bpffs), so the programs and the
   // flight recorder outlive this process (the agent). Throws RuntimeError.
@@ -91,11 +110,21 @@ class CaptureSession final : public TierProber, public ListenerIndex {
 
  private:
   TierTrial attempt(Tier tier, const TierVariant& variant, const TierVariant& index, std::string& failed_program);
-  SeedResult seed(::capture& skel);
+  // Seeds the index through a second instance holding only the iterator.
+  SeedResult seed();
+  void mark_ready();
 
   struct State;
   CaptureConfig config_;
   std::unique_ptr<State> state_;
+  std::string core_btf_;       // the cached file this session may use ("" none)
+  bool core_btf_refused_ = false;
+  mutable std::mutex start_mutex_;
+  mutable std::condition_variable ready_cv_;
+  bool ready_ = false;
+  SeedResult seed_result_;
+  std::string core_btf_note_;
+  std::thread starter_;  // joined first in the destructor
 };
 
 // Shows libbpf's debug output on stderr (for -v); otherwise only warnings

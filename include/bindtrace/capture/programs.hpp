@@ -18,9 +18,9 @@ struct TierVariant {
 };
 
 [[nodiscard]] const std::vector<TierVariant>& tier_variants(Tier tier);
-// The listener index's hooks, tried with every tier in order; the last
-// ("none") has no programs: the tier still runs without the index.
-[[nodiscard]] const std::vector<TierVariant>& index_variants();
+// The listener index's hooks, tried with `tier` in order; the last ("none")
+// has no programs: the tier still runs without the index.
+[[nodiscard]] const std::vector<TierVariant>& index_variants(Tier tier);
 [[nodiscard]] bool is_index_program(std::string_view name);
 // The tier whose variants hold the program `name`; nullopt for the index's
 // programs and unknown names.

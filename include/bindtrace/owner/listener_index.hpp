@@ -3,6 +3,7 @@
 // owner/ depends on this interface only, never on the capture itself.
 #pragma once
 
+#include <chrono>
 #include <optional>
 
 #include "bindtrace/abi.h"
@@ -15,6 +16,9 @@ class ListenerIndex {
   // False when the index could not be loaded (the lookups then fall back).
   [[nodiscard]] virtual bool has_listener_index() const noexcept = 0;
   [[nodiscard]] virtual std::optional<bt_listener> lookup_listener(const bt_listener_key& key) const = 0;
+  // Waits until the index holds the listeners that existed before it was
+  // loaded (its start-up walk ran); false on timeout (lookups then fall back).
+  [[nodiscard]] virtual bool wait_until_ready(std::chrono::milliseconds /*timeout*/) const { return true; }
 };
 
 }  // namespace bindtrace

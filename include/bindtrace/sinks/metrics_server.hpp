@@ -11,9 +11,7 @@
 #include <string_view>
 #include <thread>
 
-namespace httplib {
-class Server;
-}
+#include "bindtrace/sinks/http_endpoint.hpp"
 
 namespace bindtrace {
 
@@ -48,7 +46,7 @@ class MetricsServer {
   std::string address_text_;
   ListenAddress address_;
   std::function<std::string()> render_;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<HttpEndpoint> server_;
   std::thread thread_;
   std::atomic<bool> serving_done_{false};
   std::uint16_t port_ = 0;
