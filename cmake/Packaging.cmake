@@ -68,6 +68,9 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # bindtrace_<version>_<arch>.deb
 # Depends from the binary's real shared libraries (dpkg-shlibdeps, dpkg-dev).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS OFF)
+# Opened at run time, not linked: libsystemd (journald, sd_notify) and bpftool
+# (cuts the minimal CO-RE BTF cache); without them those features say why not.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libsystemd0, bpftool")
 set(CPACK_STRIP_FILES ON)  # the build is RelWithDebInfo; the package carries no debug info
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
