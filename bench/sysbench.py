@@ -569,10 +569,20 @@ def bench_latency(tier):
 
 # ---------------------------------------------------------------- (5) who PORT
 
-def time_cmd(args):
+def time_cmd(args, timeout=60):
+    # A blocking wait: subprocess.run(timeout=) polls with sleeps growing to
+    # 50 ms, which rounds every time up to 15.5, 31.5, 63.5, 113.5 ... ms.
     t0 = time.perf_counter()
-    subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
-    return (time.perf_counter() - t0) * 1000
+    p = spawn(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    killer = threading.Timer(timeout, p.kill)
+    killer.start()
+    try:
+        p.wait()
+    finally:
+        killer.cancel()
+    ms = (time.perf_counter() - t0) * 1000
+    CHILDREN.remove(p)
+    return ms
 
 
 def who_commands(port):
@@ -997,6 +1007,8 @@ def bench_agent_idle():
         time.sleep(IDLE_S)
         ticks1, wall = cpu_ticks(a.pid), time.monotonic() - t0
         mem = proc_mem(a.pid)
+        if ticks0 is None or ticks1 is None or a.t.proc.poll() is not None:
+            raise RuntimeError("the agent exited while idle: " + " | ".join(a.t.lines[-3:]))
         metrics = a.scrape()
         alive = a.t.proc.poll() is None
     names = sorted({m.group(1) for m in re.finditer(r"^(bindtrace_\w+)", metrics, re.M)})
