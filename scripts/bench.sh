@@ -2,11 +2,17 @@
 # Performance figures of docs/PERFORMANCE.md, measured side by side with their
 # baselines and peers in one run (A/B/A/B, medians, ratios). Root, ~5 minutes.
 #   scripts/bench.sh                 build, install missing peers, run everything
-#   BENCH_ONLY=5,4 scripts/bench.sh  only some figures (1..7)
+#   BENCH_ONLY=5,4 scripts/bench.sh  only some figures (1..9; 8 cost per failure, 9 agent idle)
 #   BENCH_MICRO=0                    skip the Google Benchmark micro run
+#   BENCH_FORCE=1                    measure even when the machine is not quiet
 # Repetitions: BENCH_REPS, BENCH_STORM_REPS, BENCH_STORM_COUNT, BENCH_LAT_N,
-# BENCH_WHO_PROCS, BENCH_WHO_REPS, BENCH_START_REPS (see bench/sysbench.py).
-# Raw numbers: build-bench/results.txt (+ micro.json). Not run by the tests.
+# BENCH_WHO_PROCS, BENCH_WHO_REPS, BENCH_START_REPS, BENCH_COST_REPS,
+# BENCH_COST_COUNT, BENCH_IDLE_S (see bench/sysbench.py).
+# Ends with one table: figure | target | measured | met.
+# Raw numbers: build-bench/results.txt (+ micro.json); the targets table and the
+# raw records as JSON: build-bench/results.json (BENCH_JSON). Not run by the tests.
+# Exit 3: not root, or the machine is not quiet (bindtrace pins in /sys/fs/bpf,
+# a bindtrace or bpftrace running, tracing links that are not this run's).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -31,15 +37,46 @@ if ((${#need[@]})); then
     echo "bench: could not install ${need[*]}; those figures will be missing" >&2
 fi
 
+# Cleanup: sysbench.py kills every child it started (atexit and on TERM/INT/HUP),
+# removes the pins of the agents it ran and puts kernel.bpf_stats_enabled back;
+# the 2,000 socket holders read their stdin from one pipe it owns, so they exit
+# on EOF even if it is killed outright. Should it be killed outright, the trap
+# here does the pins and the sysctl again. Nothing here kills by name.
+stats_sysctl=/proc/sys/kernel/bpf_stats_enabled
+stats_before=$(cat "$stats_sysctl" 2>/dev/null || echo 0)
+export BENCH_PIN_DIR="/sys/fs/bpf/bt-bench-$$"
+pypid=
+cleanup() {
+  if [[ -d $BENCH_PIN_DIR ]]; then
+    for b in "$root/build-bench/under-test/bindtrace" "${BT_BINDTRACE:-}" "$root/build/user/bindtrace"; do
+      [[ -x $b ]] && { "$b" unpin --pin-dir "$BENCH_PIN_DIR" >/dev/null 2>&1 || true; break; }
+    done
+    rmdir "$BENCH_PIN_DIR" 2>/dev/null || echo "bench: $BENCH_PIN_DIR left behind" >&2
+  fi
+  if [[ -w $stats_sysctl && $(cat "$stats_sysctl") != "$stats_before" ]]; then
+    echo "$stats_before" >"$stats_sysctl" || true
+  fi
+}
+on_signal() {
+  if [[ -n $pypid ]]; then
+    kill -TERM "$pypid" 2>/dev/null || true  # timeout passes it on to sysbench.py
+    wait "$pypid" 2>/dev/null || true
+  fi
+  exit "$1"
+}
+trap cleanup EXIT
+trap 'on_signal 129' HUP
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+
+# Refuse to measure on a machine that is not quiet (before building: say it now).
+python3 "$root/bench/sysbench.py" --check-quiet
+
 # The product as users get it (build/), and the bench programs (build-bench/).
 "$root/scripts/build.sh" >/dev/null
 cmake --preset bench -S "$root" >/dev/null
 cmake --build "$root/build-bench" -j"$(nproc)" --target bindtrace_micro bt_who_warm bt_bare_loader >/dev/null
 mkdir -p "$root/build-bench"
-
-# Cleanup: sysbench.py kills every child it started (atexit and on TERM/INT/HUP),
-# and the 2,000 socket holders read their stdin from one pipe it owns, so they
-# exit on EOF even if it is killed outright. Nothing here kills by name.
 
 # Snapshot the binaries under test: build/ may be rebuilt while this runs.
 snap="$root/build-bench/under-test"
@@ -58,7 +95,14 @@ export BT_SOCK="$snap/bt_sock"
 export BT_WHO_WARM="$root/build-bench/bench/bt_who_warm"
 export BT_BARE_LOADER="$root/build-bench/bench/bt_bare_loader"
 export BENCH_OUT="${BENCH_OUT:-$root/build-bench/results.txt}"
-timeout --signal=TERM --kill-after=30 "${BENCH_TIMEOUT:-900}" python3 "$root/bench/sysbench.py"
+export BENCH_JSON="${BENCH_JSON:-$root/build-bench/results.json}"
+export BENCH_DEFER_TABLE=1  # the targets table comes last, after the micro run
+rm -f "$BENCH_JSON"
+# In the background and waited for, so that a signal to this script reaches it (on_signal).
+timeout --signal=TERM --kill-after=30 "${BENCH_TIMEOUT:-1200}" python3 "$root/bench/sysbench.py" &
+pypid=$!
+wait "$pypid"
+pypid=
 
 if [[ ${BENCH_MICRO:-1} != 0 ]]; then
   echo
@@ -70,3 +114,5 @@ if [[ ${BENCH_MICRO:-1} != 0 ]]; then
     awk '/_median/ { sub(/_median/, "", $1); printf "| %s | %s %s |\n", $1, $2, $3 }' |
     { echo "| benchmark | time per op |"; echo "|---|---|"; cat; }
 fi
+
+python3 "$root/bench/sysbench.py" --final-table
