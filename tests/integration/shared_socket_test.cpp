@@ -16,6 +16,7 @@
 
 #include "bindtrace/owner/resolver.hpp"
 #include "cgroup_fixture.hpp"
+#include "prefork_server.hpp"
 #include "process.hpp"
 #include "trace_harness.hpp"
 
@@ -26,40 +27,11 @@ using json = nlohmann::json;
 using namespace std::chrono_literals;
 using testing::Child;
 using testing::free_port;
+using testing::kPreforkServer;
 using testing::options_for;
+using testing::pids_in;
 using testing::testprog;
 using testing::TraceHarness;
-
-// A master that listens on the port and forks `workers` children; each keeps
-// the socket and waits for stdin to close. Prints "ready MASTER W1 W2 ...".
-constexpr const char* kPreforkServer = R"(
-import os, socket, sys
-port, workers = int(sys.argv[1]), int(sys.argv[2])
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", port))
-s.listen()
-pids = []
-for _ in range(workers):
-    pid = os.fork()
-    if pid == 0:
-        sys.stdin.read()
-        os._exit(0)
-    pids.append(pid)
-print("ready", os.getpid(), *pids, flush=True)
-sys.stdin.read()
-for pid in pids:
-    os.waitpid(pid, 0)
-)";
-
-std::vector<std::uint32_t> pids_in(const std::string& line) {
-  std::istringstream words(line);
-  std::string ready;
-  words >> ready;
-  std::vector<std::uint32_t> pids;
-  for (std::uint32_t pid = 0; words >> pid;) pids.push_back(pid);
-  return pids;
-}
 
 std::set<std::uint32_t> pid_set(const json& holders) {
   std::set<std::uint32_t> pids;

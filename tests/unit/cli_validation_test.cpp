@@ -166,10 +166,10 @@ TEST(CliValidation, TheLongestDurationIsTenYears) {
 
 TEST(CliValidation, AnOptionOfAnotherCommandSaysWhichCommandsTakeIt) {
   try {
-    (void)parse_cli({"who", "80", "--pin-dir", "/sys/fs/bpf/x"});
+    (void)parse_cli({"info", "--pin-dir", "/sys/fs/bpf/x"});
     FAIL() << "accepted";
   } catch (const UsageError& e) {
-    EXPECT_STREQ(e.what(), "--pin-dir: not an option of who (only agent, dump and unpin take it)");
+    EXPECT_STREQ(e.what(), "--pin-dir: not an option of info (only who, check, agent, dump and unpin take it)");
   }
 }
 

@@ -2,16 +2,19 @@
 // pipeline, reload on SIGHUP, flush on stop (see include/bindtrace/agent/agent.hpp).
 #include "bindtrace/agent/agent.hpp"
 
+#include <malloc.h>
 #include <time.h>
 
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <thread>
 
 #include "bindtrace/actions/runner.hpp"
 #include "bindtrace/errors.hpp"
 #include "bindtrace/format/event_json.hpp"
 #include "bindtrace/format/record_json.hpp"
+#include "bindtrace/owner/iterators.hpp"
 #include "bindtrace/pipeline.hpp"
 #include "bindtrace/capture/core_btf_cache.hpp"
 #include "bindtrace/capture/recorder.hpp"
@@ -279,6 +282,24 @@ struct Agent::Impl final : Sink {
     drained_up_to = std::max(drained_up_to, rs.head);
   }
 
+  // `who` and `check` find a socket's holders through this pinned walk
+  // instead of reading every process's fd table. Loading the iterators
+  // parses the kernel's BTF: off the start-up path, on a thread of its own.
+  std::thread holder_pinner;
+  void pin_holder_walk_in_background(const std::string& dir) {
+    holder_pinner = std::thread([dir] {
+      try {
+        {
+          SocketIterators iterators;
+          iterators.pin_holder_walk(dir);
+        }
+        ::malloc_trim(0);  // the load parsed the kernel's BTF: give the heap back
+      } catch (const Error& e) {
+        say(std::string("holder walk for who and check not pinned (they scan /proc instead): ") + e.what());
+      }
+    });
+  }
+
   void run() {
     apply_sinks(config, true);
     bool first = true;
@@ -301,6 +322,7 @@ struct Agent::Impl final : Sink {
       Pipeline pipeline(pipeline_options(), t.session(), *this);
       t.set_aggregate_handler([&pipeline](const EventAggregate& a) { pipeline.submit(a); });
       if (adopted && config.recorder.enabled) drain_recorder(pipeline);
+      if (first && config.recorder.enabled) pin_holder_walk_in_background(config.recorder.pin_dir);
       if (first) notify_service_manager("READY=1\nSTATUS=tracing");
       first = false;
 
@@ -331,6 +353,7 @@ struct Agent::Impl final : Sink {
       drained_up_to = 0;
     }
     notify_service_manager("STOPPING=1\nSTATUS=stopping");
+    if (holder_pinner.joinable()) holder_pinner.join();
     std::lock_guard lock(sink_mutex);
     if (log) log->flush();
     if (server) server->stop();

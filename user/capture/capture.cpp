@@ -166,6 +166,8 @@ void CaptureSession::finish_start_in_background() {
   starter_ = std::thread([this] {
     if (!state_->adopted && state_->has_index) {
       SeedResult result = seed();
+      // Its load parsed the kernel's BTF (megabytes): give the heap back.
+      ::malloc_trim(0);
       {
         std::lock_guard lock(start_mutex_);
         seed_result_ = std::move(result);

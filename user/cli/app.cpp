@@ -356,6 +356,9 @@ CliRequest parse_cli(const std::vector<std::string>& args) {
   std::vector<std::string> port_args;
   CLI::App* who = app.add_subcommand("who", "Who holds these ports (or every listening socket)");
   who->add_option("ports", port_args, "PORT[/tcp|/udp] ...")->type_name("PORT");
+  who->add_option_function<std::string>("--pin-dir", managed_pin_dir_setter(req),
+                                        "A running agent's pin directory: its holder walk replaces the /proc scan")
+      ->type_name("DIR");
   who->fallthrough();
   CLI::App* check = app.add_subcommand("check", "Pre-deployment check: are these ports free?");
   check->add_option("ports", port_args, "PORT|RANGE[/tcp|/udp] ...")->type_name("PORT");
@@ -363,6 +366,9 @@ CliRequest parse_cli(const std::vector<std::string>& args) {
            "--from", [&req](const std::string& v) { req.from_file = non_empty("--from", v); },
            "Take ports from a .env (*_PORT=) or docker-compose file")
       ->type_name("FILE");
+  check->add_option_function<std::string>("--pin-dir", managed_pin_dir_setter(req),
+                                          "A running agent's pin directory: its holder walk replaces the /proc scan")
+      ->type_name("DIR");
   check->fallthrough();
   CLI::App* agent = add_agent_command(app, req);
   CLI::App* dump = add_dump_command(app, req);

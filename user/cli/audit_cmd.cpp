@@ -17,9 +17,8 @@ namespace {
 
 // Every listening TCP and bound UDP socket of this network namespace with the
 // processes holding it; a worker sharing its parent's socket is the parent's.
-std::vector<LiveListener> live_listeners(std::string& note) {
-  ResolverOptions options;
-  options.prefer_sock_diag = true;
+std::vector<LiveListener> live_listeners(const CliRequest& request, std::string& note) {
+  ResolverOptions options = port_lookup_options(request);
   OwnerResolver resolver(options);
   std::vector<LiveListener> out;
   for (const Owner& owner : resolver.list_listeners()) {
@@ -40,7 +39,7 @@ int run_audit(const CliRequest& request) {
   const bool host = request.audit.root == "/";
   if (request.audit.live.value_or(host)) {
     input.live_checked = true;
-    std::vector<PortDeclaration> running = join_live(input.declarations, live_listeners(input.live_note));
+    std::vector<PortDeclaration> running = join_live(input.declarations, live_listeners(request, input.live_note));
     for (PortDeclaration& d : running) input.declarations.push_back(std::move(d));
   } else {
     input.live_note = request.audit.live ? "--no-live" : "--root reads a copy, not this host (--live to check)";

@@ -37,10 +37,7 @@ int run_check(const CliRequest& request) {
   }
 
   set_libbpf_verbose(request.verbose);  // libbpf's own messages only under -v
-  ResolverOptions options;
-  options.force = request.owner_path;
-  options.prefer_sock_diag = true;
-  OwnerResolver resolver(options);
+  OwnerResolver resolver(port_lookup_options(request));
   bool any_taken = false;
   for (const PortSpec& spec : ports) {
     const Owner owner = resolver.resolve_port(spec.proto, spec.port, request.trace.capture.filter.netns);
@@ -60,6 +57,7 @@ int run_check(const CliRequest& request) {
       }
       if (taken)
         write_verdict(w, judge_taken_port(spec.proto, spec.port, request.trace.capture.filter.netns, owner));
+      if (!owner.sockets.empty()) write_holders_from(w, resolver);
       w.end_object();
       std::puts(w.take().c_str());
       continue;

@@ -11,6 +11,8 @@ class App;
 namespace bindtrace {
 
 class JsonWriter;
+class OwnerResolver;
+struct ResolverOptions;
 
 int run_trace(const CliRequest& request);
 int run_info(const CliRequest& request);
@@ -33,5 +35,12 @@ struct TakenPortVerdict {
 TakenPortVerdict judge_taken_port(Proto proto, std::uint16_t port, std::uint32_t netns, const Owner& owner);
 // Its "diagnosis" and (when there are any) "alternatives" members, into an open object.
 void write_verdict(JsonWriter& w, const TakenPortVerdict& verdict);
+
+// The owner lookup of `who` and `check` (port_lookup.cpp): sock_diag, and the
+// holders through the agent's pinned holder walk under --pin-dir when there is one.
+[[nodiscard]] ResolverOptions port_lookup_options(const CliRequest& request);
+// "holders_from" ("agent pins" or "proc scan") and, when an agent's pins were
+// looked for but not used, "agent_pins" (why), into an open object.
+void write_holders_from(JsonWriter& w, const OwnerResolver& resolver);
 
 }  // namespace bindtrace

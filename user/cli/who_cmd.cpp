@@ -19,7 +19,7 @@ namespace {
 // One JSON line per port: proto, port, held, then owner, diagnosis and
 // alternatives when held.
 void print_port_json(std::string_view proto, std::uint16_t port, bool held, const Owner* owner,
-                     const TakenPortVerdict* verdict) {
+                     const TakenPortVerdict* verdict, const OwnerResolver& resolver) {
   JsonWriter w;
   w.begin_object();
   w.member("proto", proto);
@@ -30,6 +30,7 @@ void print_port_json(std::string_view proto, std::uint16_t port, bool held, cons
     write_owner(w, *owner);
   }
   if (verdict) write_verdict(w, *verdict);
+  if (held) write_holders_from(w, resolver);
   w.end_object();
   std::puts(w.take().c_str());
 }
@@ -95,10 +96,7 @@ int list_all(const CliRequest& request, OwnerResolver& resolver) {
 
 int run_who(const CliRequest& request) {
   set_libbpf_verbose(request.verbose);  // libbpf's own messages only under -v
-  ResolverOptions options;
-  options.force = request.owner_path;
-  options.prefer_sock_diag = true;
-  OwnerResolver resolver(options);
+  OwnerResolver resolver(port_lookup_options(request));
   if (request.ports.empty()) return list_all(request, resolver);
 
   bool any_free = false;
@@ -116,9 +114,9 @@ int run_who(const CliRequest& request) {
       if (request.json) {
         if (this_held) {
           const TakenPortVerdict verdict = judge_taken_port(proto, spec.port, request.trace.capture.filter.netns, owner);
-          print_port_json(proto_name(proto), spec.port, true, &owner, &verdict);
+          print_port_json(proto_name(proto), spec.port, true, &owner, &verdict, resolver);
         } else {
-          print_port_json(proto_name(proto), spec.port, false, nullptr, nullptr);
+          print_port_json(proto_name(proto), spec.port, false, nullptr, nullptr, resolver);
         }
       } else if (this_held) {
         std::printf("%s/%u  %s", std::string(proto_name(proto)).c_str(), spec.port, owner.state.c_str());
@@ -135,7 +133,7 @@ int run_who(const CliRequest& request) {
     }
     if (!held && protos.size() > 1) {
       if (request.json) {
-        print_port_json("any", spec.port, false, nullptr, nullptr);
+        print_port_json("any", spec.port, false, nullptr, nullptr, resolver);
       } else {
         std::printf("%u  free (tcp and udp)\n", spec.port);
       }

@@ -1,10 +1,12 @@
 // libbpf life cycle for the socket iterators (bpf/sockets.bpf.c): open ->
 // load -> attach each iterator once; then, per query, set the .bss filter (or
 // fill wanted_inodes), create an iterator fd, read fixed-size records until
-// EOF. One SocketIterators is used by one thread at a time: the filter in
+// EOF (holder_walk.cpp). One SocketIterators is used by one thread at a time: the filter in
 // .bss and the wanted_inodes map are per-object state shared by every run.
 #include "bindtrace/capture/libbpf_handles.hpp"
 #include "bindtrace/owner/iterators.hpp"
+#include "bindtrace/owner/holder_walk.hpp"
+#include "bindtrace/owner/pinned_holder_walk.hpp"
 #include "bindtrace/owner/kernel_records.hpp"
 
 #include <arpa/inet.h>
@@ -64,33 +66,17 @@ std::uint32_t thread_netns() {
   return static_cast<std::uint32_t>(st.st_ino);
 }
 
-// Runs the iterator behind `link` and hands each complete record to `on_record`.
-// A read may end mid-record, so partial bytes carry over to the next read.
+// Runs the iterator behind `link`, each record to on_record(const Record&).
 template <typename Record, typename Fn>
-void run_iterator(bpf_link* link, const char* what, Fn&& on_record) {
-  UniqueFd fd(bpf_iter_create(bpf_link__fd(link)));
-  if (!fd) throw RuntimeError(std::string("cannot start the ") + what + " iterator: " + errno_text(errno));
-  std::array<std::uint8_t, 64 * 1024> buf;  // >= the kernel's seq_file buffer (8 pages)
-  std::size_t have = 0;
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf.data() + have, buf.size() - have);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0)
-      throw RuntimeError(std::string("reading the ") + what + " iterator failed: " + errno_text(errno));
-    if (n == 0) break;
-    have += static_cast<std::size_t>(n);
-    std::size_t used = 0;
-    for (; have - used >= sizeof(Record); used += sizeof(Record)) {
-      Record record;
-      std::memcpy(&record, buf.data() + used, sizeof(Record));
-      on_record(record);
-    }
-    std::memmove(buf.data(), buf.data() + used, have - used);
-    have -= used;
-  }
-  if (have != 0)
-    throw RuntimeError(std::string("the ") + what + " iterator returned a truncated record (" +
-                       std::to_string(have) + " bytes)");
+void run_records(bpf_link* link, const char* what, Fn&& on_record) {
+  run_iterator(
+      bpf_link__fd(link), what, sizeof(Record),
+      [](const void* bytes, void* ctx) {
+        Record record;
+        std::memcpy(&record, bytes, sizeof(Record));
+        (*static_cast<Fn*>(ctx))(record);
+      },
+      &on_record);
 }
 
 // "127.0.0.1", "::1"; an IPv4-mapped IPv6 address as dotted IPv4.
@@ -150,51 +136,31 @@ std::vector<SocketEntry> SocketIterators::list(const SocketQuery& query) {
 
   std::vector<SocketEntry> entries;
   const bool tcp = query.proto == Proto::tcp;
-  run_iterator<bt_sock_record>(tcp ? state_->tcp.get() : state_->udp.get(), tcp ? "iter/tcp" : "iter/udp",
-                               [&](const bt_sock_record& r) {
-                                 entries.push_back(to_entry(r));
-                                 if (entries.back().netns == 0) entries.back().netns = here;
-                               });
+  run_records<bt_sock_record>(tcp ? state_->tcp.get() : state_->udp.get(), tcp ? "iter/tcp" : "iter/udp",
+                              [&](const bt_sock_record& r) {
+                                entries.push_back(to_entry(r));
+                                if (entries.back().netns == 0) entries.back().netns = here;
+                              });
   return entries;
 }
 
 std::vector<Holder> SocketIterators::holders(const std::set<std::uint64_t>& inodes) {
-  std::vector<Holder> found;
-  if (inodes.empty()) return found;
   bpf_map* wanted = state_->skel->maps.wanted_inodes;
-  const std::size_t capacity = bpf_map__max_entries(wanted);
+  return walk_holders(bpf_link__fd(state_->task_file.get()), bpf_map__fd(wanted), bpf_map__max_entries(wanted),
+                      inodes);
+}
 
-  // Never leave inodes behind for the next run, even when a run throws.
-  struct ClearOnExit {
-    bpf_map* map;
-    std::vector<std::uint64_t> keys;
-    ~ClearOnExit() {
-      for (std::uint64_t key : keys) bpf_map__delete_elem(map, &key, sizeof(key), 0);
-    }
-  };
-
-  auto next = inodes.begin();
-  while (next != inodes.end()) {
-    ClearOnExit batch{wanted, {}};
-    for (; next != inodes.end() && batch.keys.size() < capacity; ++next) {
-      std::uint64_t key = *next;
-      std::uint8_t one = 1;
-      if (bpf_map__update_elem(wanted, &key, sizeof(key), &one, sizeof(one), BPF_ANY) != 0)
-        throw RuntimeError("cannot fill the wanted-inode map: " + errno_text(errno));
-      batch.keys.push_back(key);
-    }
-    run_iterator<bt_holder_record>(state_->task_file.get(), "iter/task_file", [&](const bt_holder_record& r) {
-      Holder h;
-      h.pid = r.tgid;
-      h.comm.assign(r.comm, ::strnlen(r.comm, sizeof(r.comm)));
-      h.inode = r.inode;
-      h.fd = static_cast<int>(r.fd);
-      found.push_back(std::move(h));
-    });
+void SocketIterators::pin_holder_walk(const std::string& dir) {
+  const HolderWalkPins pins = holder_walk_pins(dir);
+  ::unlink(pins.link.c_str());  // an earlier agent's: replaced
+  ::unlink(pins.wanted.c_str());
+  if (bpf_map__pin(state_->skel->maps.wanted_inodes, pins.wanted.c_str()) != 0)
+    throw RuntimeError("cannot pin " + pins.wanted + ": " + errno_text(errno));
+  if (bpf_link__pin(state_->task_file.get(), pins.link.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(pins.wanted.c_str());
+    throw RuntimeError("cannot pin " + pins.link + ": " + errno_text(err));
   }
-  std::sort(found.begin(), found.end(),
-            [](const Holder& a, const Holder& b) { return std::pair(a.pid, a.fd) < std::pair(b.pid, b.fd); });
-  return found;
 }
 
 }  // namespace bindtrace

@@ -12,6 +12,7 @@
 
 #include "bindtrace/attribute.hpp"
 #include "bindtrace/owner/listener_index.hpp"
+#include "bindtrace/owner/pinned_holder_walk.hpp"
 #include "bindtrace/errors.hpp"
 #include "bindtrace/capture/kernel_env.hpp"
 #include "bindtrace/owner/conflict.hpp"
@@ -114,6 +115,14 @@ SocketIterators* OwnerResolver::iterators() {
   return iterators_.get();
 }
 
+PinnedHolderWalk* OwnerResolver::pinned_walk() {
+  if (!pinned_walk_tried_ && !options_.agent_pin_dir.empty()) {
+    pinned_walk_tried_ = true;
+    pinned_walk_ = PinnedHolderWalk::open(options_.agent_pin_dir, pinned_walk_error_);
+  }
+  return pinned_walk_.get();
+}
+
 const std::string& OwnerResolver::cgroup2_root() {
   if (!cgroup2_root_looked_up_) {
     cgroup2_root_looked_up_ = true;
@@ -173,9 +182,16 @@ std::vector<Holder> OwnerResolver::find_holders(const std::vector<SocketEntry>& 
   for (const SocketEntry& s : sockets)
     if (s.inode != 0) inodes.insert(s.inode);
   if (inodes.empty()) return {};
-  std::vector<Holder> holders = source == OwnerSource::iterators && iterators()
-                                    ? iterators()->holders(inodes)
-                                    : scan_socket_holders(inodes, options_.proc_root);
+  std::vector<Holder> holders;
+  if (source == OwnerSource::iterators && iterators()) {
+    holders = iterators()->holders(inodes);
+  } else if (PinnedHolderWalk* walk = pinned_walk()) {
+    holders = walk->holders(inodes);
+    holders_from_ = "agent pins";
+  } else {
+    holders = scan_socket_holders(inodes, options_.proc_root);
+    holders_from_ = "proc scan";
+  }
   std::vector<Holder> kept;
   for (Holder& h : holders)
     if (fill_from_proc(h)) kept.push_back(std::move(h));

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "bindtrace/sockets.hpp"
@@ -27,6 +28,10 @@ class SocketIterators {
   // Tasks (thread-group leaders) with an fd on one of these socket inodes.
   // Holders get pid, comm, fd and inode; the caller fills the rest.
   [[nodiscard]] std::vector<Holder> holders(const std::set<std::uint64_t>& inodes);
+  // Pins the holder walk (iter/task_file and its wanted-inode map) under the
+  // agent's pin directory `dir` for fresh commands (PinnedHolderWalk),
+  // replacing an earlier agent's. Throws RuntimeError.
+  void pin_holder_walk(const std::string& dir);
 
  private:
   struct State;

@@ -16,6 +16,7 @@
 namespace bindtrace {
 
 class ListenerIndex;
+class PinnedHolderWalk;
 class SocketIterators;
 
 struct ResolverOptions {
@@ -27,6 +28,9 @@ struct ResolverOptions {
   bool prefer_sock_diag = false;
   // Where cgroup v2 is mounted; empty: found from /proc/self/mounts on first use.
   std::string cgroup2_root;
+  // A running agent's pin directory: its pinned holder walk finds the
+  // processes holding a socket instead of the /proc fd walk. Empty: not used.
+  std::string agent_pin_dir;
 };
 
 struct ResolverStats {
@@ -57,6 +61,11 @@ class OwnerResolver {
 
   // Why BPF iterators are not used, empty when they are.
   [[nodiscard]] const std::string& iterators_unavailable() const noexcept { return iterators_error_; }
+  // How the holders of sockets found without the iterators were found:
+  // "agent pins", or "proc scan" and why the agent's pins were not used
+  // ("" before the first such lookup).
+  [[nodiscard]] const std::string& holders_from() const noexcept { return holders_from_; }
+  [[nodiscard]] const std::string& agent_pins_unused() const noexcept { return pinned_walk_error_; }
   [[nodiscard]] const ResolverStats& stats() const noexcept { return stats_; }
 
  private:
@@ -69,11 +78,16 @@ class OwnerResolver {
   std::vector<Holder> with_sharers(Holder listener, std::uint64_t inode);
   Owner classify(std::vector<SocketEntry> sockets, OwnerSource source);
   SocketIterators* iterators();
+  PinnedHolderWalk* pinned_walk();
 
   ResolverOptions options_;
   const ListenerIndex* index_;
   std::unique_ptr<SocketIterators> iterators_;
   bool iterators_tried_ = false;
+  std::unique_ptr<PinnedHolderWalk> pinned_walk_;
+  bool pinned_walk_tried_ = false;
+  std::string pinned_walk_error_;
+  std::string holders_from_;
   bool cgroup2_root_looked_up_ = false;
   std::string iterators_error_;
   ResolverStats stats_;
