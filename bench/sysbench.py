@@ -585,8 +585,8 @@ def time_cmd(args, timeout=60):
     return ms
 
 
-def who_commands(port):
-    cmds = [("bindtrace who", [BT, "who", str(port)]),
+def who_commands(port, who_args=()):
+    cmds = [("bindtrace who", [BT, "who", *who_args, str(port)]),
             ("ss -Hltnp sport = :P", ["ss", "-Hltnp", "sport", "=", f":{port}"])]
     if shutil.which("lsof"):
         cmds.append(("lsof -nP -iTCP:P -sTCP:LISTEN", ["lsof", "-nP", f"-iTCP:{port}", "-sTCP:LISTEN"]))
@@ -601,8 +601,8 @@ def listeners():
     return len(out.splitlines())
 
 
-def time_who(label, port, reps, holder_pid, only=None):
-    cmds = who_commands(port)
+def time_who(label, port, reps, holder_pid, only=None, who_args=()):
+    cmds = who_commands(port, who_args)
     if only:
         cmds = [c for c in cmds if c[0] in only or c[0].startswith("/bin/true")]
     # Each command names the holder? (correctness, once)
@@ -655,8 +655,11 @@ def bench_who(tier):
         # programs attached, its listener index seeded from these processes).
         try:
             with Agent() as agent:
+                if not agent.wait_holder_walk():
+                    NOTES.append("the agent pinned no holder walk: `who` scanned /proc")
                 summary["agent"] = time_who(f"{label}, agent running", PORT_WHO, WHO_REPS, target.pid,
-                                            only=("bindtrace who", "lsof -nP -iTCP:P -sTCP:LISTEN"))
+                                            only=("bindtrace who", "lsof -nP -iTCP:P -sTCP:LISTEN"),
+                                            who_args=("--pin-dir", PIN_DIR))
                 summary["agent_ready_ms"] = agent.ready_ms
         except Exception as e:
             NOTES.append(f"`who` with an agent running not measured: {e}")
@@ -971,6 +974,16 @@ class Agent:
         self.pid = self.t.proc.pid
         self.prog_ids = prog_ids_held(self.pid)
         return self
+
+    def wait_holder_walk(self, timeout=30):
+        """Until the agent pinned its holder walk (after `attached`, in the
+        background): what a fresh `who --pin-dir` answers through."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if os.path.isdir(PIN_DIR) and any(n.startswith("holder_walk_abi") for n in os.listdir(PIN_DIR)):
+                return True
+            time.sleep(0.05)
+        return False
 
     def scrape(self):
         import urllib.request
