@@ -82,7 +82,9 @@ mkdir -p "$root/build-bench"
 snap="$root/build-bench/under-test"
 mkdir -p "$snap"
 for i in 1 2 3 4 5; do
+  # bindtrace-http.so beside it: the agent opens it from the executable's directory.
   if cp "$root/build/user/bindtrace" "$snap/bindtrace.tmp" && cp "$root/build/testprogs/bt_sock" "$snap/bt_sock" &&
+     cp "$root/build/user/bindtrace-http.so" "$snap/bindtrace-http.so" &&
      "$snap/bindtrace.tmp" --version >/dev/null 2>&1; then
     mv "$snap/bindtrace.tmp" "$snap/bindtrace"
     break
