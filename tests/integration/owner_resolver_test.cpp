@@ -199,9 +199,11 @@ TEST_P(OwnerResolverPathTest, DualStackIpv6WildcardHolderBlocksAnIpv4Bind) {
 
 TEST_P(OwnerResolverPathTest, UdpHolderIsNamed) {
   const auto port = free_port(SOCK_DGRAM);
-  // Started before the capture: the index learns bound UDP sockets from its start-up walk.
+  // Started before the capture: the index learns bound UDP sockets from its
+  // start-up walk, which runs after `attached`.
   const Child& holder = hold({"-p", "udp", "-a", "127.0.0.1", "-P", std::to_string(port)}, "bind");
   TraceHarness trace(options_for(std::nullopt, {port}));
+  ASSERT_TRUE(trace.tracer().session()->wait_until_ready(std::chrono::seconds(10)));
   const Event event =
       captured(trace, fail({"-p", "udp", "-a", "127.0.0.1", "-P", std::to_string(port), "bind"}));
   ASSERT_EQ(event.proto, Proto::udp);
@@ -403,6 +405,38 @@ class OwnerResolverGoneTest : public OwnerResolverTest {
 
 // The index keeps a listener that closed (with when it closed), so the
 // forced index path names the process that held the port as `gone`.
+// An index still walking the listeners that were there before it: it knows none.
+class SeedingIndex final : public ListenerIndex {
+ public:
+  bool has_listener_index() const noexcept override { return true; }
+  std::optional<bt_listener> lookup_listener(const bt_listener_key&) const override { return std::nullopt; }
+  bool wait_until_ready(std::chrono::milliseconds) const override { return false; }
+};
+
+TEST_F(OwnerResolverTest, BeforeTheIndexIsSeededAMissFallsBackAndSaysSo) {
+  const auto port = free_port();
+  const Child& holder = hold({"-a", "127.0.0.1", "-P", std::to_string(port)});
+  TraceHarness trace(options_for(std::nullopt, {port}));
+  const Event event = captured(trace, fail({"-a", "127.0.0.1", "-P", std::to_string(port), "bind"}));
+  const SeedingIndex seeding;
+
+  OwnerResolver fallback(ResolverOptions{}, &seeding);
+  const auto owner = fallback.resolve(event);
+  ASSERT_TRUE(owner);
+  EXPECT_EQ(owner->kind, OwnerKind::process) << owner->reason;
+  EXPECT_NE(owner->source, OwnerSource::index);
+  EXPECT_EQ(pids_of(*owner), std::set<std::uint32_t>{u32(holder.pid())});
+  EXPECT_NE(owner->reason.find("the listener index's start-up walk had not finished"), std::string::npos)
+      << owner->reason;
+  EXPECT_EQ(fallback.stats().index_not_ready, 1u);
+
+  OwnerResolver only_index(ResolverOptions{.force = OwnerSource::index}, &seeding);
+  const auto none = only_index.resolve(event);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->kind, OwnerKind::unknown);
+  EXPECT_EQ(none->reason, "not in the listener index (its start-up walk had not finished)");
+}
+
 TEST_F(OwnerResolverGoneTest, TheIndexReportsAnOwnerThatExitedAsGone) {
   const auto port = free_port();
   TraceHarness trace(options_for(std::nullopt, {port}));

@@ -261,12 +261,6 @@ Owner OwnerResolver::classify(std::vector<SocketEntry> sockets, OwnerSource sour
 
 std::optional<Owner> OwnerResolver::from_index(const Event& event) {
   if (!index_) return std::nullopt;
-  // Right after start the index may still be walking the listeners that were
-  // already there: wait for it (once), else look elsewhere and count it.
-  if (!index_->wait_until_ready(std::chrono::seconds(2))) {
-    ++stats_.index_not_ready;
-    return std::nullopt;
-  }
   const BindRequest req = bind_request_from(event);
   const __u8 proto = event.proto == Proto::udp ? BT_INDEX_UDP : BT_INDEX_TCP;
   // An IPv6 dual-stack wildcard blocks IPv4 requests and the reverse: look at both families.
@@ -321,16 +315,24 @@ std::optional<Owner> OwnerResolver::resolve(const Event& event) {
   if (!has_blocking_owner(event)) return std::nullopt;
   ++stats_.lookups;
   std::optional<Owner> gone;
+  // Right after start the index may still be walking the listeners that were
+  // there before it: a hit (what the state hook recorded) is good, a miss says
+  // nothing and the lookup falls back, saying so.
+  bool index_seeding = false;
   if (!options_.force || *options_.force == OwnerSource::index) {
     if (auto owner = from_index(event)) {
       if (owner->kind != OwnerKind::gone) return owner;
       gone = std::move(owner);
     }
+    index_seeding = index_ && index_->has_listener_index() && !index_->wait_until_ready(std::chrono::milliseconds(0));
+    if (index_seeding) ++stats_.index_not_ready;
     if (options_.force) {
       if (gone) return gone;
       ++stats_.failures;
       Owner none;
-      none.reason = index_ && index_->has_listener_index() ? "not in the listener index" : "no listener index";
+      none.reason = !index_ || !index_->has_listener_index() ? "no listener index"
+                    : index_seeding ? "not in the listener index (its start-up walk had not finished)"
+                                    : "not in the listener index";
       return none;
     }
   }
@@ -350,6 +352,9 @@ std::optional<Owner> OwnerResolver::resolve(const Event& event) {
       conflicting = conflicting_sockets(bind_request_from(event), sockets);
     }
     Owner owner = classify(std::move(conflicting), source);
+    if (index_seeding && owner.reason.empty())
+      owner.reason = "looked up by " + std::string(owner_source_name(source)) +
+                     ": the listener index's start-up walk had not finished";
     if (owner.kind == OwnerKind::unknown && owner.sockets.empty()) {
       if (gone) return gone;
       ++stats_.failures;

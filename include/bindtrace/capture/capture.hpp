@@ -82,8 +82,9 @@ class CaptureSession final : public TierProber, public ListenerIndex {
   // What comes after `attached`, on a thread of its own so that the programs
   // attach first: the start-up walk that seeds the listener index (loaded as a
   // second instance of the object sharing the index map), then the minimal
-  // CO-RE BTF for the next start when it is not cached yet. Lookups wait for
-  // the walk (wait_until_ready). Adopted programs need neither.
+  // CO-RE BTF for the next start when it is not cached yet. Until the walk
+  // is done an index miss means nothing (wait_until_ready says when it is).
+  // Adopted programs need neither.
   void finish_start_in_background();
   // Entries the start-up walk added, and what it cost.
   struct SeedResult {

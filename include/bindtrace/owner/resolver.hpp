@@ -38,7 +38,7 @@ struct ResolverStats {
   std::uint64_t index_hits = 0;
   std::uint64_t failures = 0;    // nothing could be found or a path failed
   std::uint64_t pid_reused = 0;  // holders dropped because their start time changed
-  std::uint64_t index_not_ready = 0;  // looked up elsewhere: the index's start-up walk had not finished
+  std::uint64_t index_not_ready = 0;  // index misses while its start-up walk ran (looked up elsewhere)
 };
 
 class OwnerResolver {
