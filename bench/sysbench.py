@@ -542,6 +542,9 @@ def bench_latency(tier):
     threading.Thread(target=err_reader, daemon=True).start()
     if not ready.wait(30):
         raise RuntimeError("bindtrace did not attach: " + " | ".join(err_lines))
+    # The steady state: after `attached` the listener index's start-up walk
+    # runs (tens of ms); a failure inside it waits for it, a start-up cost (6).
+    wait_idle(bt.pid)
     for _ in range(LAT_N):
         s = socket.socket()
         try:

@@ -29,6 +29,9 @@
 namespace bindtrace {
 namespace {
 
+// How long a lookup that missed the index waits for its start-up walk.
+constexpr std::chrono::milliseconds kIndexSeedWait{2000};
+
 // The holder's service as attribution named it (fill_holder). A holder that
 // exited between the socket walk and its /proc read has none: it is attributed
 // from what was recorded of it (comm, cgroup, uid), which still names the
@@ -161,11 +164,13 @@ bool OwnerResolver::fill_from_proc(Holder& h) {
   return true;
 }
 
-std::vector<SocketEntry> OwnerResolver::list_sockets(const SocketQuery& query, OwnerSource& source) {
+std::vector<SocketEntry> OwnerResolver::list_sockets(const SocketQuery& query, OwnerSource& source,
+                                                    bool prefer_sock_diag) {
   if (options_.force == OwnerSource::index)
     throw UsageError("the listener index only answers for traced failures; use iterators or sock_diag here");
   const bool want_iterators =
-      options_.force ? *options_.force == OwnerSource::iterators : !options_.prefer_sock_diag;
+      options_.force ? *options_.force == OwnerSource::iterators
+                     : !(options_.prefer_sock_diag || (prefer_sock_diag && !iterators_));
   if (want_iterators) {
     if (SocketIterators* it = iterators()) {
       source = OwnerSource::iterators;
@@ -316,16 +321,24 @@ std::optional<Owner> OwnerResolver::resolve(const Event& event) {
   ++stats_.lookups;
   std::optional<Owner> gone;
   // Right after start the index may still be walking the listeners that were
-  // there before it: a hit (what the state hook recorded) is good, a miss says
-  // nothing and the lookup falls back, saying so.
+  // there before it: a hit (what the state hook recorded) is good; a miss is
+  // asked again once the walk is done (tens of ms). Only if it does not end
+  // does the lookup fall back, saying so.
   bool index_seeding = false;
   if (!options_.force || *options_.force == OwnerSource::index) {
-    if (auto owner = from_index(event)) {
+    auto owner = from_index(event);
+    if (!owner && index_ && index_->has_listener_index() &&
+        !index_->wait_until_ready(std::chrono::milliseconds(0))) {
+      index_seeding = !index_->wait_until_ready(kIndexSeedWait);
+      if (index_seeding)
+        ++stats_.index_not_ready;
+      else
+        owner = from_index(event);
+    }
+    if (owner) {
       if (owner->kind != OwnerKind::gone) return owner;
       gone = std::move(owner);
     }
-    index_seeding = index_ && index_->has_listener_index() && !index_->wait_until_ready(std::chrono::milliseconds(0));
-    if (index_seeding) ++stats_.index_not_ready;
     if (options_.force) {
       if (gone) return gone;
       ++stats_.failures;
@@ -342,7 +355,9 @@ std::optional<Owner> OwnerResolver::resolve(const Event& event) {
     SocketQuery query;
     query.proto = event.proto == Proto::udp ? Proto::udp : Proto::tcp;
     query.port = event.endpoint.port;
-    auto sockets = list_sockets(query, source);
+    // The index's walk did not finish: loading the iterators as well would
+    // only add to this event's delay.
+    auto sockets = list_sockets(query, source, index_seeding);
     auto conflicting = conflicting_sockets(bind_request_from(event), sockets);
     // iter/tcp walks the listening and established tables only; sock_diag also
     // dumps sockets bound without listen() (kernel 6.7+).

@@ -70,7 +70,8 @@ class OwnerResolver {
 
  private:
   std::optional<Owner> from_index(const Event& event);
-  std::vector<SocketEntry> list_sockets(const SocketQuery& query, OwnerSource& source);
+  // `prefer_sock_diag`: this once, unless the iterators are loaded already.
+  std::vector<SocketEntry> list_sockets(const SocketQuery& query, OwnerSource& source, bool prefer_sock_diag = false);
   std::vector<Holder> find_holders(const std::vector<SocketEntry>& sockets, OwnerSource source);
   void fill_holder(Holder& holder, const ProcessSnapshot& process);
   bool fill_from_proc(Holder& holder);
