@@ -17,6 +17,7 @@
 #include "bindtrace/owner/sock_diag.hpp"
 #include "bindtrace/unique_fd.hpp"
 #include "process.hpp"
+#include "real_parts.hpp"
 #include "trace_harness.hpp"
 
 namespace bindtrace {
@@ -24,20 +25,13 @@ namespace {
 
 using testing::Child;
 using testing::free_port;
+using testing::socket_inode;
 using testing::testprog;
 
 std::uint32_t netns_inode(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return 0;
   return static_cast<std::uint32_t>(st.st_ino);
-}
-
-// The socket inode behind /proc/PID/fd/FD, read independently of the code under test.
-std::uint64_t socket_inode(pid_t pid, int fd) {
-  struct stat st {};
-  const std::string path = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
-  if (::stat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return 0;
-  return st.st_ino;
 }
 
 std::vector<SocketEntry> list(Proto proto, std::uint16_t port) {

@@ -22,6 +22,7 @@
 #include "bindtrace/owner/resolver.hpp"
 #include "bindtrace/pipeline.hpp"
 #include "process.hpp"
+#include "real_parts.hpp"
 #include "trace_harness.hpp"
 
 namespace bindtrace {
@@ -29,6 +30,7 @@ namespace {
 
 using testing::Child;
 using testing::free_port;
+using testing::socket_inode;
 using testing::options_for;
 using testing::testprog;
 using testing::TraceHarness;
@@ -38,14 +40,6 @@ pid_t pid_in(const std::optional<std::string>& line) {
   if (!line) return -1;
   const auto at = line->find("pid=");
   return at == std::string::npos ? -1 : static_cast<pid_t>(std::atoi(line->c_str() + at + 4));
-}
-
-// The socket inode behind /proc/PID/fd/FD, read independently of the code under test.
-std::uint64_t socket_inode(pid_t pid, int fd) {
-  struct stat st {};
-  const std::string path = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
-  if (::stat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return 0;
-  return st.st_ino;
 }
 
 std::uint32_t netns_inode(const std::string& path) {

@@ -91,6 +91,27 @@ TEST_F(WhoAgentPinsTest, APreforkServersHoldersComeFromTheAgentsWalkAsFromProc) 
   wait_within(server, 10s);
 }
 
+// The pinned walk is shared: while another command has its inodes in the
+// walk's map, their holders are not this answer's.
+TEST_F(WhoAgentPinsTest, AnotherCommandsInodesInTheSharedWalkAreNotHolders) {
+  start_agent();
+  const std::uint16_t port = free_port(), other_port = free_port();
+  const auto holder = bt_sock_listener(port);
+  const auto other = bt_sock_listener(other_port);
+  const std::uint64_t other_inode = socket_inode(other->pid(), 3);
+  ASSERT_NE(other_inode, 0u);
+  const int wanted = bpf_obj_get((pin_dir_ + "/holder_wanted_abi" + std::to_string(BT_ABI_VERSION)).c_str());
+  ASSERT_GE(wanted, 0);
+  const std::uint8_t one = 1;
+  ASSERT_EQ(bpf_map_update_elem(wanted, &other_inode, &one, BPF_ANY), 0);
+
+  const json who = who_json({"--pin-dir", pin_dir_, std::to_string(port) + "/tcp"});
+  EXPECT_EQ(who["holders_from"], "agent pins") << who.dump();
+  EXPECT_EQ(holder_pids(who), std::set<std::uint32_t>{std::uint32_t(holder->pid())}) << who.dump();
+  bpf_map_delete_elem(wanted, &other_inode);
+  ::close(wanted);
+}
+
 TEST_F(WhoAgentPinsTest, PinsOfAnotherAbiAreStaleAndNotUsed) {
   start_agent();
   agent_->signal(SIGTERM);
@@ -107,15 +128,13 @@ TEST_F(WhoAgentPinsTest, PinsOfAnotherAbiAreStaleAndNotUsed) {
     ASSERT_EQ(::unlink((pin_dir_ + stem + abi).c_str()), 0);
   }
   const std::uint16_t port = free_port();
-  Child holder({testprog("bt_sock"), "-a", "127.0.0.1", "-P", std::to_string(port), "--stdin-hold", "listen"},
-               {.pipe_stdin = true});
-  ASSERT_TRUE(holder.expect_line("ready"));
+  const auto holder = bt_sock_listener(port);
   const json who = who_json({"--pin-dir", pin_dir_, std::to_string(port) + "/tcp"});
   EXPECT_EQ(who["holders_from"], "proc scan") << who.dump();
   EXPECT_EQ(who["agent_pins"], "stale agent pins in " + pin_dir_ + " (holder walk of ABI " + old +
                                    "; this bindtrace reads ABI " + abi + ")")
       << who.dump();
-  EXPECT_EQ(holder_pids(who), std::set<std::uint32_t>{std::uint32_t(holder.pid())}) << who.dump();
+  EXPECT_EQ(holder_pids(who), std::set<std::uint32_t>{std::uint32_t(holder->pid())}) << who.dump();
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "process.hpp"
+#include "real_parts.hpp"
 #include "trace_harness.hpp"
 
 namespace bindtrace {
@@ -20,14 +21,7 @@ class WhoCheckTest : public ::testing::Test {
  protected:
   void SetUp() override { BINDTRACE_REQUIRE_BPF(); }
 
-  std::unique_ptr<Child> hold(std::uint16_t port) {
-    auto child = std::make_unique<Child>(
-        std::vector<std::string>{testprog("bt_sock"), "-a", "127.0.0.1", "-P", std::to_string(port), "--stdin-hold",
-                                 "listen"},
-        Child::Options{.pipe_stdin = true});
-    EXPECT_TRUE(child->expect_line("ready"));
-    return child;
-  }
+  std::unique_ptr<Child> hold(std::uint16_t port) { return testing::bt_sock_listener(port); }
 
   static std::string out_of(Child& c) {
     std::string all;

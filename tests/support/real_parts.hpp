@@ -77,6 +77,24 @@ inline pid_t ready_pid(const std::string& line) {
   return at == std::string::npos ? -1 : static_cast<pid_t>(std::stol(line.substr(at + 4)));
 }
 
+// bt_sock listening on 127.0.0.1:port (its socket is fd 3) until its stdin closes.
+inline std::unique_ptr<Child> bt_sock_listener(std::uint16_t port) {
+  auto child = std::make_unique<Child>(
+      std::vector<std::string>{testprog("bt_sock"), "-a", "127.0.0.1", "-P", std::to_string(port), "--stdin-hold",
+                               "listen"},
+      Child::Options{.pipe_stdin = true});
+  EXPECT_TRUE(child->expect_line("ready")) << "bt_sock did not listen on " << port;
+  return child;
+}
+
+// The inode of the socket `pid` holds as `fd`; 0 when it is not a socket.
+inline std::uint64_t socket_inode(pid_t pid, int fd) {
+  struct stat st {};
+  const std::string path = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
+  if (::stat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return 0;
+  return st.st_ino;
+}
+
 inline bool can_connect(std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in sin{};

@@ -345,6 +345,9 @@ struct Agent::Impl final : Sink {
             if (stopping.load()) t.stop();
           });
       tracer.store(nullptr);
+      // Without a cached minimal BTF every start parses the kernel's: say why.
+      if (const std::string note = t.session()->core_btf_note(); note.starts_with("no minimal BTF"))
+        say(note);
       pipeline.drain();
       update_gauges(t, pipeline, tier);
       if (!reattach) break;

@@ -153,6 +153,10 @@ int run_trace(const CliRequest& request) {
   print_counters(stats);
   if (request.resolve_owner) print_owner_counters(pipeline_stats);
   if (request.actions.any()) print_action_counters(action_stats, request.actions);
+  // What the background start did about the minimal BTF ("cut ... for the next start", or why not).
+  if (request.verbose && tracer.session())
+    if (const std::string note = tracer.session()->core_btf_note(); !note.empty())
+      std::fprintf(stderr, "bindtrace: %s\n", note.c_str());
   return 0;
 }
 

@@ -64,19 +64,27 @@ std::vector<Holder> walk_holders(int link_fd, int wanted_fd, std::size_t capacit
         throw RuntimeError(std::string("cannot fill the wanted-inode map: ") + std::strerror(errno));
       batch.keys.push_back(key);
     }
+    // A walk pinned by an agent is shared: another command's inodes may be in
+    // the map at the same time. Only ours are kept.
+    struct Walk {
+      const std::set<std::uint64_t>& wanted;
+      std::vector<Holder>& found;
+    } walk{inodes, found};
     run_iterator(
         link_fd, "iter/task_file", sizeof(bt_holder_record),
         [](const void* bytes, void* ctx) {
+          auto& [wanted, out] = *static_cast<Walk*>(ctx);
           bt_holder_record r;
           std::memcpy(&r, bytes, sizeof(r));
+          if (!wanted.contains(r.inode)) return;
           Holder h;
           h.pid = r.tgid;
           h.comm.assign(r.comm, ::strnlen(r.comm, sizeof(r.comm)));
           h.inode = r.inode;
           h.fd = static_cast<int>(r.fd);
-          static_cast<std::vector<Holder>*>(ctx)->push_back(std::move(h));
+          out.push_back(std::move(h));
         },
-        &found);
+        &walk);
   }
   std::sort(found.begin(), found.end(),
             [](const Holder& a, const Holder& b) { return std::pair(a.pid, a.fd) < std::pair(b.pid, b.fd); });
