@@ -808,8 +808,9 @@ def bpf_progs():
         return {}
 
 
-def prog_ids_held(pid):
-    """Program ids a process holds: its bpf-prog fds and the programs of its bpf_link fds."""
+def bpf_fd_ids(pid, link_prefix, field):
+    """The `field` ids (fdinfo) of a process's fds whose /proc link starts with
+    `link_prefix` ("anon_inode:bpf" for every BPF object, "anon_inode:bpf_link")."""
     ids = set()
     try:
         fds = os.listdir(f"/proc/{pid}/fd")
@@ -817,15 +818,20 @@ def prog_ids_held(pid):
         return ids
     for fd in fds:
         try:
-            if not os.readlink(f"/proc/{pid}/fd/{fd}").startswith("anon_inode:bpf"):
+            if not os.readlink(f"/proc/{pid}/fd/{fd}").startswith(link_prefix):
                 continue
             with open(f"/proc/{pid}/fdinfo/{fd}") as f:
-                m = re.search(r"^prog_id:\s*(\d+)", f.read(), re.M)
+                m = re.search(rf"^{field}:\s*(\d+)", f.read(), re.M)
         except OSError:
             continue
         if m:
             ids.add(int(m.group(1)))
     return ids
+
+
+def prog_ids_held(pid):
+    """Program ids a process holds: its bpf-prog fds and the programs of its bpf_link fds."""
+    return bpf_fd_ids(pid, "anon_inode:bpf", "prog_id")
 
 
 def tracer_progs(before, pid):
@@ -1252,22 +1258,9 @@ def link_holders():
     """link id -> pids that hold an fd of it."""
     holders = {}
     for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            fds = os.listdir(f"/proc/{d}/fd")
-        except OSError:
-            continue
-        for fd in fds:
-            try:
-                if os.readlink(f"/proc/{d}/fd/{fd}") != "anon_inode:bpf_link":
-                    continue
-                with open(f"/proc/{d}/fdinfo/{fd}") as f:
-                    m = re.search(r"^link_id:\s*(\d+)", f.read(), re.M)
-            except OSError:
-                continue
-            if m:
-                holders.setdefault(int(m.group(1)), set()).add(int(d))
+        if d.isdigit():
+            for link in bpf_fd_ids(d, "anon_inode:bpf_link", "link_id"):
+                holders.setdefault(link, set()).add(int(d))
     return holders
 
 
