@@ -82,6 +82,7 @@ void Pipeline::find_owner(Event& event, bool skip) {
   if (!options_.resolve_owner) return;
   const LookupOutcome outcome = owner_->resolve(event, skip);
   std::lock_guard lock(mutex_);
+  stats_.index_not_ready = owner_->resolver_stats().index_not_ready;
   switch (outcome) {
     case LookupOutcome::not_needed: break;
     case LookupOutcome::skipped: ++stats_.skipped; break;

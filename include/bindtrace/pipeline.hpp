@@ -57,6 +57,7 @@ struct PipelineStats {
   std::uint64_t skipped = 0;          // not resolved because the queue was over half full
   std::uint64_t failures = 0;         // resolved to `unknown` with a reason
   std::uint64_t lookup_failures = 0;  // cgroup / command line reads that failed (enrichment)
+  std::uint64_t index_not_ready = 0;  // owners looked up elsewhere: the index's start-up walk had not ended
 };
 
 class Pipeline {

@@ -86,9 +86,12 @@ void print_counters(const TraceStats& s) {
 }
 
 void print_owner_counters(const PipelineStats& s) {
-  std::fprintf(stderr, "bindtrace: owners resolved %llu (cache hits %llu), not found %llu, skipped under load %llu\n",
+  std::fprintf(stderr,
+               "bindtrace: owners resolved %llu (cache hits %llu), not found %llu, skipped under load %llu, "
+               "looked up past a still-seeding index %llu\n",
                static_cast<unsigned long long>(s.resolved), static_cast<unsigned long long>(s.cache_hits),
-               static_cast<unsigned long long>(s.failures), static_cast<unsigned long long>(s.skipped));
+               static_cast<unsigned long long>(s.failures), static_cast<unsigned long long>(s.skipped),
+               static_cast<unsigned long long>(s.index_not_ready));
 }
 
 PipelineOptions pipeline_options(const CliRequest& request) {

@@ -27,6 +27,8 @@ class OwnerLookup {
   // Sets event.owner (and event.alternatives). With `skip` (the pipeline is
   // behind) the owner says it was not resolved instead of looking.
   LookupOutcome resolve(Event& event, bool skip);
+  // The resolver's own counts (index misses while its start-up walk ran, ...).
+  [[nodiscard]] const ResolverStats& resolver_stats() const noexcept { return resolver_.stats(); }
 
  private:
   using CacheKey = std::tuple<std::uint32_t, int, int, std::string, std::uint16_t, bool>;
